@@ -1,0 +1,1 @@
+"""LangGraph agent: plan -> act -> compose (filled by the agent issue)."""

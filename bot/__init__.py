@@ -1,0 +1,1 @@
+"""Slack bot on slack-bolt (filled by the bot issue)."""

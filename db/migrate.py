@@ -1,0 +1,77 @@
+"""Ordered SQL migrations, recorded in schema_migrations, and the application role's grants."""
+
+from importlib.resources import files
+
+import psycopg
+from psycopg import sql
+
+from db.errors import UnsafeRoleError
+
+# Any constant works; it only has to be the same for every process that upgrades this database.
+_UPGRADE_LOCK = 0x5_1AC_4E1
+
+_CREATE_LEDGER = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    text PRIMARY KEY,
+    applied_at timestamptz NOT NULL DEFAULT now()
+)"""
+
+
+def available_migrations() -> list[tuple[str, str]]:
+    """Return (version, sql) for every migration shipped with the package, in order."""
+    folder = files("db") / "migrations"
+    scripts = sorted(p for p in folder.iterdir() if p.name.endswith(".sql"))
+    return [(p.name.removesuffix(".sql"), p.read_text()) for p in scripts]
+
+
+def upgrade(conn: psycopg.Connection) -> list[str]:
+    """Apply the migrations this database lacks, each in its own transaction; return them.
+
+    An advisory lock serialises concurrent upgrades, so two processes starting at once apply
+    each migration exactly once.
+    """
+    applied_now: list[str] = []
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", [_UPGRADE_LOCK])
+        conn.execute(_CREATE_LEDGER)
+        done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+        for version, script in available_migrations():
+            if version in done:
+                continue
+            with conn.transaction():
+                conn.execute(script)
+                conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", [version])
+            applied_now.append(version)
+    return applied_now
+
+
+def ensure_app_role(conn: psycopg.Connection, role: str, password: str | None) -> None:
+    """Create the login role the application queries as, and grant it the tenant tables.
+
+    The role owns nothing and cannot bypass row-level security, so a query that forgets a
+    workspace filter still sees one workspace only.
+    """
+    ident = sql.Identifier(role)
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", [_UPGRADE_LOCK])
+        existing = conn.execute(
+            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = %s", [role]
+        ).fetchone()
+        if existing is None:
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS").format(ident))
+        elif existing[0]:
+            raise UnsafeRoleError(
+                f"role {role!r} is a superuser or bypasses row-level security; "
+                "set SLACK_HELPER_APP_ROLE to a role without those attributes"
+            )
+        if password is not None:
+            conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(ident, sql.Literal(password)))
+        database = sql.Identifier(conn.info.dbname)
+        for statement in (
+            "GRANT CONNECT ON DATABASE {db} TO {role}",
+            "GRANT USAGE ON SCHEMA public TO {role}",
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+            "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+            "REVOKE ALL ON schema_migrations FROM {role}",
+        ):
+            conn.execute(sql.SQL(statement).format(db=database, role=ident))

@@ -1,0 +1,131 @@
+"""Typed rows: what the repository takes and returns."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+LinkType = Literal["github_pr", "github_issue", "jira", "google_doc", "other"]
+ChannelKind = Literal["public", "private", "im", "mpim"]
+
+
+def message_id(workspace_id: str, channel_id: str, ts: str) -> str:
+    """The id of a message in both stores (Slack's ts is unique only within a channel)."""
+    return f"{workspace_id}:{channel_id}:{ts}"
+
+
+class Workspace(BaseModel):
+    """A tenant: one Slack workspace."""
+
+    workspace_id: str
+    name: str
+    domain: str | None = None
+
+
+class User(BaseModel):
+    """A workspace member (or a user id seen in messages when the export has no users.json)."""
+
+    user_id: str
+    name: str | None = None
+    real_name: str | None = None
+    display_name: str | None = None
+    email: str | None = None
+    title: str | None = None
+    tz: str | None = None
+    is_bot: bool = False
+    is_admin: bool = False
+    is_deleted: bool = False
+    has_profile: bool = True
+
+
+class Channel(BaseModel):
+    """A conversation: public or private channel, DM or group DM."""
+
+    channel_id: str
+    name: str
+    kind: ChannelKind = "public"
+    topic: str | None = None
+    purpose: str | None = None
+    creator_id: str | None = None
+    is_archived: bool = False
+    member_ids: list[str] = Field(default_factory=list)
+    created_at: datetime | None = None
+
+
+class Reaction(BaseModel):
+    """One emoji on a message and everyone who reacted with it."""
+
+    emoji: str
+    user_ids: list[str]
+
+
+class Link(BaseModel):
+    """A URL found in a message's text or attachments, classified for the seed's queries."""
+
+    url: str
+    link_type: LinkType
+    domain: str | None = None
+
+
+class FileRef(BaseModel):
+    """A file shared in a message (metadata only; content stays in Slack)."""
+
+    file_id: str
+    user_id: str | None = None
+    name: str | None = None
+    title: str | None = None
+    mimetype: str | None = None
+    filetype: str | None = None
+    size_bytes: int | None = None
+    permalink: str | None = None
+    created_at: datetime | None = None
+
+
+class Message(BaseModel):
+    """One Slack message, normalised from any source (export, Web API, event).
+
+    `text` is what gets embedded (mentions resolved to names); `raw_text` is Slack's original
+    markup, kept beside it in Chroma.
+    """
+
+    workspace_id: str
+    channel_id: str
+    ts: str
+    user_id: str | None = None
+    bot_id: str | None = None
+    created_at: datetime
+    thread_ts: str | None = None
+    subtype: str | None = None
+    message_type: str
+    is_content: bool
+    raw_text: str = ""
+    text: str = ""
+    reply_count: int = 0
+    latest_reply: str | None = None
+    edited_at: datetime | None = None
+    reactions: list[Reaction] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
+    files: list[FileRef] = Field(default_factory=list)
+
+    @property
+    def message_id(self) -> str:
+        """The cross-store id."""
+        return message_id(self.workspace_id, self.channel_id, self.ts)
+
+
+class WorkspaceStatus(BaseModel):
+    """Counts of one workspace in both stores, as `slack-helper status` prints them."""
+
+    workspace_id: str
+    name: str
+    messages_postgres: int
+    messages_embeddable: int  # content messages: the ones Chroma should hold
+    messages_chroma: int
+    users: int
+    channels: int
+    reactions: int
+    links: int
+    files: int
+    outbox_pending: int
+    outbox_dead: int
+    indexed_through: datetime | None

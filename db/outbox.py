@@ -1,0 +1,133 @@
+"""The outbox: Chroma work written in the metadata's transaction, claimed and completed later."""
+
+import hashlib
+import json
+from collections.abc import Sequence
+
+import psycopg
+from pydantic import BaseModel
+
+from db.models import Message
+from db.vectors import VectorRecord
+
+MAX_ATTEMPTS = 5
+
+
+class OutboxItem(BaseModel):
+    """One claimed unit of vector work."""
+
+    id: int
+    message_id: str
+    op: str
+    record: VectorRecord | None
+    content_hash: str | None
+
+
+def vector_record(message: Message, channel_name: str) -> VectorRecord:
+    """What Chroma holds for a content message: its resolved text and filterable metadata."""
+    return VectorRecord(
+        id=message.message_id,
+        document=message.text,
+        metadata={
+            "message_id": message.message_id,
+            "workspace_id": message.workspace_id,
+            "channel_id": message.channel_id,
+            "channel_name": channel_name,
+            "user_id": message.user_id or "",
+            "timestamp": float(message.ts),
+            "ts": message.ts,
+            "thread_ts": message.thread_ts or "",
+            "message_type": message.message_type,
+            "raw_text": message.raw_text,
+        },
+    )
+
+
+def content_hash(record: VectorRecord) -> str:
+    """A stable hash of document and metadata, to tell whether Chroma is up to date."""
+    canonical = json.dumps([record.document, record.metadata], sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def enqueue(
+    conn: psycopg.Connection,
+    workspace_id: str,
+    items: Sequence[tuple[str, VectorRecord | None, str | None]],
+) -> None:
+    """Queue (message_id, record, hash) where Chroma does not already hold that hash.
+
+    A None record asks for the vector to be deleted (only queued if one was indexed). At most
+    one item per message is pending: a newer write replaces the older one's payload. One
+    set-based statement per batch: the per-row version cost more than the metadata writes.
+    """
+    if not items:
+        return
+    conn.execute(
+        """INSERT INTO processing_queue (workspace_id, message_id, op, payload, content_hash)
+           SELECT %(ws)s, i.message_id, i.op, i.payload::jsonb, i.content_hash
+           FROM unnest(%(ids)s::text[], %(ops)s::text[], %(payloads)s::text[],
+                       %(hashes)s::text[]) AS i(message_id, op, payload, content_hash)
+           LEFT JOIN message_metadata m
+             ON m.workspace_id = %(ws)s AND m.message_id = i.message_id
+           LEFT JOIN processing_queue q
+             ON q.workspace_id = %(ws)s AND q.message_id = i.message_id AND q.status = 'pending'
+           WHERE m.indexed_hash IS DISTINCT FROM i.content_hash OR q.id IS NOT NULL
+           ON CONFLICT (workspace_id, message_id) WHERE status = 'pending' DO UPDATE SET
+             op = excluded.op, payload = excluded.payload,
+             content_hash = excluded.content_hash, attempts = 0, last_error = NULL,
+             available_at = now()""",
+        {
+            "ws": workspace_id,
+            "ids": [message_id for message_id, _, _ in items],
+            "ops": ["upsert" if record else "delete" for _, record, _ in items],
+            "payloads": [record.model_dump_json() if record else None for _, record, _ in items],
+            "hashes": [digest for _, _, digest in items],
+        },
+    )
+
+
+def claim(conn: psycopg.Connection, workspace_id: str, limit: int) -> list[OutboxItem]:
+    """Lock up to `limit` ready items; other workers skip them until this transaction ends."""
+    rows = conn.execute(
+        """SELECT id, message_id, op, payload, content_hash FROM processing_queue
+           WHERE workspace_id = %s AND status = 'pending' AND available_at <= now()
+           ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED""",
+        [workspace_id, limit],
+    ).fetchall()
+    return [
+        OutboxItem(
+            id=r[0],
+            message_id=r[1],
+            op=r[2],
+            record=VectorRecord.model_validate(r[3]) if r[3] else None,
+            content_hash=r[4],
+        )
+        for r in rows
+    ]
+
+
+def complete(conn: psycopg.Connection, workspace_id: str, items: Sequence[OutboxItem]) -> None:
+    """Record what Chroma now holds and remove the finished items."""
+    with conn.cursor() as cur:
+        cur.executemany(
+            "UPDATE message_metadata SET indexed_hash = %s "
+            "WHERE workspace_id = %s AND message_id = %s",
+            [
+                (i.content_hash if i.op == "upsert" else None, workspace_id, i.message_id)
+                for i in items
+            ],
+        )
+        cur.execute("DELETE FROM processing_queue WHERE id = ANY(%s)", [[i.id for i in items]])
+
+
+def fail(conn: psycopg.Connection, item_ids: Sequence[int], error: str) -> None:
+    """Retry later with exponential backoff; after MAX_ATTEMPTS the items are dead."""
+    conn.execute(
+        """UPDATE processing_queue SET
+             attempts = attempts + 1,
+             last_error = %s,
+             available_at = now() + make_interval(secs => least(300, 2 ^ attempts)),
+             status = CASE WHEN attempts + 1 >= %s THEN 'dead' ELSE 'pending' END
+           WHERE id = ANY(%s)""",
+        [error[:2000], MAX_ATTEMPTS, list(item_ids)],
+    )

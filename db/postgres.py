@@ -1,0 +1,100 @@
+"""PostgreSQL connections: the operator's for schema work, a pooled tenant role for the rest."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg_pool import ConnectionPool
+
+from db.migrate import ensure_app_role, upgrade
+
+EMBEDDED_DATABASE = "slack_helper"
+
+
+class Postgres:
+    """Two doors into one database.
+
+    `operator()` connects as the role that owns the schema: migrations and cross-workspace
+    status. `tenant(workspace_id)` lends a pooled connection of the application role with
+    `app.current_workspace` set for one transaction, so row-level security scopes every
+    statement in it to that workspace.
+    """
+
+    def __init__(self, operator_dsn: str, app_dsn: str, *, pool_size: int = 6, server=None):
+        self.operator_dsn = operator_dsn
+        self.app_dsn = app_dsn
+        self._server = server  # keeps an embedded server alive as long as we are
+        self.pool = ConnectionPool(
+            app_dsn, min_size=1, max_size=pool_size, open=True, name="slack-helper-app"
+        )
+
+    @contextmanager
+    def operator(self) -> Iterator[psycopg.Connection]:
+        """A connection as the schema owner (autocommit off; commit on clean exit)."""
+        with psycopg.connect(self.operator_dsn) as conn:
+            yield conn
+
+    @contextmanager
+    def tenant(self, workspace_id: str) -> Iterator[psycopg.Connection]:
+        """One transaction as the application role, scoped to `workspace_id`."""
+        with self.pool.connection() as conn:
+            bind_workspace(conn, workspace_id)
+            yield conn
+
+    def close(self) -> None:
+        """Close the pool; an embedded server stops when the last process using it exits."""
+        self.pool.close()
+
+
+def bind_workspace(conn: psycopg.Connection, workspace_id: str) -> None:
+    """Scope the current transaction of `conn` to one workspace (transaction-local)."""
+    conn.execute("SELECT set_config('app.current_workspace', %s, true)", [workspace_id])
+
+
+def open_postgres(
+    database_url: str | None,
+    data_dir: Path,
+    app_role: str,
+    app_role_password: str | None = None,
+) -> Postgres:
+    """Open the configured server, or an embedded one under `data_dir`; migrate it."""
+    server = None
+    if database_url is None:
+        operator_dsn, server = _start_embedded(data_dir)
+    else:
+        operator_dsn = database_url
+    with psycopg.connect(operator_dsn) as conn:
+        upgrade(conn)
+        ensure_app_role(conn, app_role, app_role_password)
+    app_dsn = make_conninfo(operator_dsn, user=app_role, password=app_role_password or "")
+    return Postgres(operator_dsn, app_dsn, server=server)
+
+
+def _start_embedded(data_dir: Path) -> tuple[str, object]:
+    """Start (or join) the pgserver cluster under data_dir and ensure our database exists."""
+    import pgserver  # imported here: server mode never needs its binaries
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(data_dir / "postgres", cleanup_mode="stop")
+    with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [EMBEDDED_DATABASE]
+        ).fetchone()
+        if not exists:
+            try:
+                conn.execute(
+                    sql.SQL("CREATE DATABASE {}").format(sql.Identifier(EMBEDDED_DATABASE))
+                )
+            except psycopg.errors.DuplicateDatabase:
+                pass  # another process created it first
+    return server.get_uri(EMBEDDED_DATABASE), server
+
+
+def describe_dsn(dsn: str) -> str:
+    """A DSN without its password, for messages."""
+    parts = conninfo_to_dict(dsn)
+    parts.pop("password", None)
+    return " ".join(f"{k}={v}" for k, v in parts.items())

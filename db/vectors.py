@@ -1,0 +1,152 @@
+"""The Chroma side: one collection of message texts and embeddings per workspace."""
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import chromadb
+import numpy as np
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from pydantic import BaseModel
+
+from db.errors import EmbedderMismatchError
+
+MODEL_KEY = "embedding_model"
+
+
+class VectorRecord(BaseModel):
+    """One message as Chroma holds it: id, the text to embed, and filterable metadata."""
+
+    id: str
+    document: str
+    metadata: dict[str, str | int | float | bool]
+
+
+class VectorHit(BaseModel):
+    """A search result: the record and its cosine distance to the query."""
+
+    id: str
+    document: str
+    metadata: dict[str, Any]
+    distance: float
+
+
+def collection_name(workspace_id: str) -> str:
+    """The per-workspace collection: tenants never share one."""
+    return f"workspace_{workspace_id}_messages"
+
+
+def open_chroma(url: str | None, data_dir: Path, tenant: str, database: str) -> ClientAPI:
+    """A Chroma server client for `url`, else a PersistentClient under `data_dir`."""
+    settings = chromadb.Settings(anonymized_telemetry=False)
+    if url is None:
+        return chromadb.PersistentClient(
+            path=str(data_dir / "chroma"), settings=settings, tenant=tenant, database=database
+        )
+    parsed = urlparse(url)
+    ssl = parsed.scheme == "https"
+    return chromadb.HttpClient(
+        host=parsed.hostname or "localhost",
+        port=parsed.port or (443 if ssl else 8000),
+        ssl=ssl,
+        settings=settings,
+        tenant=tenant,
+        database=database,
+    )
+
+
+class VectorStore:
+    """Message vectors of every workspace, each in its own collection.
+
+    Collections record the embedding model that filled them; opening one with another model
+    is an error, because its vectors would not be comparable.
+    """
+
+    def __init__(self, client: ClientAPI, embedding_model: str):
+        self.client = client
+        self.embedding_model = embedding_model
+        self._collections: dict[str, Collection] = {}
+
+    def collection(self, workspace_id: str) -> Collection:
+        """The workspace's collection, created on first use."""
+        if workspace_id not in self._collections:
+            found = self.client.get_or_create_collection(
+                collection_name(workspace_id),
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={MODEL_KEY: self.embedding_model},
+                embedding_function=None,
+            )
+            recorded = (found.metadata or {}).get(MODEL_KEY)
+            if recorded != self.embedding_model:
+                raise EmbedderMismatchError(
+                    f"collection {found.name} was embedded with {recorded!r}, not "
+                    f"{self.embedding_model!r}; re-import into a new data dir or configure "
+                    "the same embedding model"
+                )
+            self._collections[workspace_id] = found
+        return self._collections[workspace_id]
+
+    def upsert(
+        self, workspace_id: str, records: Sequence[VectorRecord], embeddings: np.ndarray
+    ) -> None:
+        """Insert or replace records by id (idempotent)."""
+        if not records:
+            return
+        self.collection(workspace_id).upsert(
+            ids=[r.id for r in records],
+            documents=[r.document for r in records],
+            metadatas=[r.metadata for r in records],
+            embeddings=embeddings,
+        )
+
+    def delete(self, workspace_id: str, ids: Sequence[str]) -> None:
+        """Remove records by id; ids that are absent are ignored."""
+        if ids:
+            self.collection(workspace_id).delete(ids=list(ids))
+
+    def count(self, workspace_id: str) -> int:
+        """How many messages the workspace's collection holds."""
+        return self.collection(workspace_id).count()
+
+    def scan(self, workspace_id: str, page: int = 2000) -> Iterator[VectorRecord]:
+        """Every record of the workspace (without embeddings), page by page."""
+        collection = self.collection(workspace_id)
+        offset = 0
+        while True:
+            got = collection.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                yield VectorRecord(id=i, document=d or "", metadata=m or {})
+            if len(got["ids"]) < page:
+                return
+            offset += page
+
+    def get(self, workspace_id: str, ids: Sequence[str]) -> dict[str, VectorRecord]:
+        """Records by id (missing ids are absent from the result)."""
+        got = self.collection(workspace_id).get(ids=list(ids), include=["documents", "metadatas"])
+        return {
+            i: VectorRecord(id=i, document=d or "", metadata=m or {})
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        }
+
+    def query(
+        self, workspace_id: str, embedding: np.ndarray, limit: int, where: dict | None = None
+    ) -> list[VectorHit]:
+        """Nearest messages to `embedding`, optionally filtered on metadata."""
+        res = self.collection(workspace_id).query(
+            query_embeddings=[embedding],
+            n_results=limit,
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            VectorHit(id=i, document=d or "", metadata=m or {}, distance=dist)
+            for i, d, m, dist in zip(
+                res["ids"][0],
+                res["documents"][0],
+                res["metadatas"][0],
+                res["distances"][0],
+                strict=True,
+            )
+        ]

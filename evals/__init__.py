@@ -1,0 +1,1 @@
+"""Eval harness: datasets, metrics, runner (filled by the evals issue)."""

@@ -1,0 +1,1 @@
+"""MCP server: typed tools over one workspace (filled by the tools/MCP issue)."""
