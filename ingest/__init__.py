@@ -1,0 +1,1 @@
+"""Sources (export, Web API, events) -> normalised messages -> Postgres + outbox -> Chroma."""

@@ -1,0 +1,236 @@
+"""Import a Slack export into both stores: resumable, idempotent, one day file per transaction."""
+
+import hashlib
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from db import repository
+from db.models import Channel, ChannelKind, Message, User, Workspace
+from db.stores import Stores
+from ingest.export_archive import ExportArchive, ExportError, parse_json
+from ingest.normalise import (
+    Directory,
+    channel_from_slack,
+    display_name,
+    message_from_slack,
+    user_from_slack,
+    workspace_id_for,
+)
+from ingest.progress import NoProgress, Progress
+from ingest.vector_sync import DrainReport, drain
+from ingest.writer import write_messages
+
+SOURCE = "export"
+_LISTS: tuple[tuple[str, ChannelKind], ...] = (
+    ("channels.json", "public"),
+    ("groups.json", "private"),
+    ("dms.json", "im"),
+    ("mpims.json", "mpim"),
+)
+
+
+class ImportReport(BaseModel):
+    """What an import did; warnings name the files they concern."""
+
+    workspace_id: str
+    name: str
+    files_imported: int = 0
+    files_unchanged: int = 0
+    files_failed: int = 0
+    messages: int = 0
+    warnings: list[str] = Field(default_factory=list)
+    vectors: DrainReport = Field(default_factory=DrainReport)
+
+
+def import_export(
+    stores: Stores,
+    path: Path,
+    workspace_name: str | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import the export at `path` (ZIP or folder) into PostgreSQL, and its texts into Chroma.
+
+    Day files are written in batches, each batch one transaction with its sync_status rows; the
+    outbox is drained into Chroma concurrently and to the end before returning. A day file
+    already imported with the same content is skipped, so a rerun changes nothing and a run
+    killed at any point is completed by the next one. A malformed day file is reported and
+    skipped; what was stored before stays as it was.
+    """
+    progress = progress or NoProgress()
+    with ExportArchive(path) as archive:
+        users, team_id, warnings = _read_users(archive)
+        name = workspace_name or archive.name
+        workspace = Workspace(workspace_id=workspace_id_for(team_id, name), name=name)
+        ws = workspace.workspace_id
+        channels, folders = _read_channels(archive)
+        report = ImportReport(workspace_id=ws, name=name, warnings=warnings)
+        directory = Directory(
+            users={u.user_id: display_name(u) for u in users},
+            channels={c.channel_id: c.name for c in channels},
+        )
+        with stores.postgres.tenant(ws) as conn:
+            repository.upsert_workspace(conn, workspace)
+            repository.upsert_users(conn, ws, users)
+            repository.upsert_channels(conn, ws, channels)
+            done = repository.sync_checkpoints(conn, ws, SOURCE)
+
+        day_files = archive.folders()
+        report.warnings.extend(
+            f"{folder}/: folder matches no channel in the export's channel lists; skipped"
+            for folder in day_files
+            if folder not in folders
+        )
+        todo = [
+            (folders[f], member)
+            for f, files in day_files.items()
+            if f in folders
+            for member in files
+        ]
+        progress.start("files", len(todo))
+        progress.start("messages", None)
+        progress.start("embedded", None)
+        producer_done, cancel = threading.Event(), threading.Event()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vector-sync") as background:
+            draining = background.submit(
+                drain, stores, ws, progress=progress, until=producer_done, cancel=cancel
+            )
+            try:
+                batch = _Batch()
+                for channel, member in todo:
+                    data = archive.read_bytes(member)
+                    checkpoint = hashlib.sha256(data).hexdigest()
+                    if done.get(member) == checkpoint:
+                        report.files_unchanged += 1
+                    else:
+                        try:
+                            messages = _parse_day_file(data, member, ws, channel, directory)
+                            batch.add(member, checkpoint, messages)
+                        except ExportError as exc:
+                            batch.failed.append((member, str(exc)))
+                    if batch.size >= BATCH_MESSAGES:
+                        _write_batch(stores, ws, batch, directory, report, progress)
+                        batch = _Batch()
+                    progress.advance("files")
+                _write_batch(stores, ws, batch, directory, report, progress)
+                with stores.postgres.tenant(ws) as conn:
+                    repository.refresh_thread_participants(conn, ws)
+            except BaseException:
+                cancel.set()
+                raise
+            finally:
+                producer_done.set()
+                report.vectors = draining.result()
+    return report
+
+
+BATCH_MESSAGES = 1000
+
+
+@dataclass
+class _Batch:
+    """Parsed day files waiting to be written in one transaction."""
+
+    files: list[tuple[str, str, int]] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.messages)
+
+    def add(self, member: str, checkpoint: str, messages: list[Message]) -> None:
+        self.files.append((member, checkpoint, len(messages)))
+        self.messages.extend(messages)
+
+
+def _write_batch(
+    stores: Stores,
+    ws: str,
+    batch: _Batch,
+    directory: Directory,
+    report: ImportReport,
+    progress: Progress,
+) -> None:
+    """Write a batch's messages, outbox items and sync_status rows in one transaction."""
+    if not batch.files and not batch.failed:
+        return
+    with stores.postgres.tenant(ws) as conn:
+        write_messages(conn, batch.messages, directory.channels)
+        for member, checkpoint, count in batch.files:
+            repository.record_sync(
+                conn, ws, SOURCE, member, status="done", checkpoint=checkpoint, items=count
+            )
+        for member, error in batch.failed:
+            repository.record_sync(conn, ws, SOURCE, member, status="failed", error=error)
+    report.files_imported += len(batch.files)
+    report.files_failed += len(batch.failed)
+    report.warnings.extend(
+        f"{error}; file skipped, nothing stored from it" for _, error in batch.failed
+    )
+    report.messages += batch.size
+    progress.advance("messages", batch.size)
+
+
+def _parse_day_file(
+    data: bytes,
+    member: str,
+    ws: str,
+    channel: Channel,
+    directory: Directory,
+) -> list[Message]:
+    """The messages of one day file; ExportError naming the file if it is broken."""
+    raw = parse_json(data, member)
+    if not isinstance(raw, list):
+        raise ExportError(f"{member}: expected a list of messages, got {type(raw).__name__}")
+    return [
+        m
+        for m in (
+            message_from_slack(r, ws, channel.channel_id, directory)
+            for r in raw
+            if isinstance(r, dict)
+        )
+        if m is not None
+    ]
+
+
+def _read_users(archive: ExportArchive) -> tuple[list[User], str | None, list[str]]:
+    """users.json's users and team id (the most common `team_id`), or a warning if absent.
+
+    Without users.json messages still carry user ids, so users are known by id only.
+    """
+    if not archive.has("users.json"):
+        return [], None, ["users.json: not in the export; users are known by id only"]
+    raw = archive.read_json("users.json")
+    if not isinstance(raw, list):
+        raise ExportError("users.json: expected a list of users")
+    entries = [u for u in raw if isinstance(u, dict) and u.get("id")]
+    teams = Counter(u.get("team_id") or u.get("team") for u in entries)
+    teams.pop(None, None)
+    team_id = teams.most_common(1)[0][0] if teams else None
+    return [user_from_slack(u) for u in entries], team_id, []
+
+
+def _read_channels(archive: ExportArchive) -> tuple[list[Channel], dict[str, Channel]]:
+    """Every conversation in the export's lists, and the folder each one's files live in."""
+    channels: list[Channel] = []
+    folders: dict[str, Channel] = {}
+    for member, kind in _LISTS:
+        if not archive.has(member):
+            continue
+        raw = archive.read_json(member)
+        if not isinstance(raw, list):
+            raise ExportError(f"{member}: expected a list of conversations")
+        for entry in raw:
+            if not isinstance(entry, dict) or not entry.get("id"):
+                continue
+            channel = channel_from_slack(entry, kind)
+            channels.append(channel)
+            # public and private channels and group DMs are exported under their name, DMs by id
+            folders[entry.get("name") or entry["id"]] = channel
+            folders.setdefault(entry["id"], channel)
+    return channels, folders

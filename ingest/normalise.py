@@ -1,0 +1,189 @@
+"""Slack's JSON (export files, Web API, events share one shape) -> the typed models of db."""
+
+import hashlib
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from db.models import Channel, ChannelKind, FileRef, Message, Reaction, User
+from ingest.text import extract_links, render
+
+# Membership and settings events: kept as metadata, never embedded.
+METADATA_SUBTYPES = frozenset(
+    {
+        "channel_join",
+        "channel_leave",
+        "channel_purpose",
+        "channel_topic",
+        "channel_name",
+        "channel_archive",
+        "channel_unarchive",
+        "channel_convert_to_private",
+        "channel_convert_to_public",
+        "group_join",
+        "group_leave",
+        "group_purpose",
+        "group_topic",
+        "group_name",
+        "group_archive",
+        "group_unarchive",
+        "bot_add",
+        "bot_remove",
+        "bot_enable",
+        "bot_disable",
+        "pinned_item",
+        "unpinned_item",
+        "tombstone",
+        "sh_room_created",
+    }
+)
+
+
+class Directory(BaseModel):
+    """Names of the workspace's users and channels, for resolving `<@U…>` and `<#C…>`."""
+
+    users: dict[str, str] = {}
+    channels: dict[str, str] = {}
+
+
+def workspace_id_for(team_id: str | None, name: str) -> str:
+    """The Slack team id when known, else a stable id derived from the name."""
+    if team_id:
+        return team_id
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "workspace"
+    return f"{slug}-{hashlib.sha1(name.encode()).hexdigest()[:6]}"
+
+
+def to_datetime(epoch: str | float | int | None) -> datetime | None:
+    """Slack seconds (ts string or int) -> aware UTC datetime."""
+    if epoch in (None, "", 0):
+        return None
+    return datetime.fromtimestamp(float(epoch), tz=UTC)
+
+
+def user_from_slack(raw: Mapping[str, Any]) -> User:
+    """A users.json / users.list entry."""
+    profile = raw.get("profile") or {}
+    return User(
+        user_id=raw["id"],
+        name=raw.get("name"),
+        real_name=raw.get("real_name") or profile.get("real_name"),
+        display_name=profile.get("display_name") or None,
+        email=profile.get("email"),
+        title=profile.get("title") or None,
+        tz=raw.get("tz"),
+        is_bot=bool(raw.get("is_bot")),
+        is_admin=bool(raw.get("is_admin")),
+        is_deleted=bool(raw.get("deleted")),
+    )
+
+
+def display_name(user: User) -> str:
+    """The name Slack shows for a user."""
+    return user.display_name or user.name or user.real_name or user.user_id
+
+
+def channel_from_slack(raw: Mapping[str, Any], kind: ChannelKind) -> Channel:
+    """A channels/groups/dms/mpims.json or conversations.list entry."""
+    members = raw.get("members") or []
+    name = raw.get("name") or ("dm-" + "-".join(members) if kind == "im" else raw["id"])
+    return Channel(
+        channel_id=raw["id"],
+        name=name,
+        kind=kind,
+        topic=(raw.get("topic") or {}).get("value") or None,
+        purpose=(raw.get("purpose") or {}).get("value") or None,
+        creator_id=raw.get("creator"),
+        is_archived=bool(raw.get("is_archived")),
+        member_ids=list(members),
+        created_at=to_datetime(raw.get("created")),
+    )
+
+
+def message_from_slack(
+    raw: Mapping[str, Any], workspace_id: str, channel_id: str, directory: Directory
+) -> Message | None:
+    """One message object; None for objects that are not messages (no ts)."""
+    ts = raw.get("ts")
+    if not isinstance(ts, str) or not ts:
+        return None
+    subtype = raw.get("subtype")
+    thread_ts = raw.get("thread_ts")
+    raw_text = raw.get("text") or ""
+    attachments = [a for a in raw.get("attachments") or [] if isinstance(a, Mapping)]
+    files = _files(raw)
+
+    def resolve(markup: str) -> str:
+        return render(markup, directory.users.get, directory.channels.get)
+
+    pieces = [resolve(raw_text)]
+    for att in attachments:
+        pieces.extend(resolve(att[k]) for k in ("pretext", "title") if att.get(k))
+        body = att.get("text") or att.get("fallback")
+        if body:
+            pieces.append(resolve(body))
+    pieces.extend(f.title for f in files if f.title and f.title not in raw_text)
+    text = "\n".join(p for p in pieces if p.strip())
+
+    link_sources = [raw_text] + [
+        str(att.get(k))
+        for att in attachments
+        for k in ("text", "from_url", "title_link", "original_url")
+        if att.get(k)
+    ]
+    comment = raw.get("comment") if isinstance(raw.get("comment"), Mapping) else {}
+    user_id = raw.get("user") or comment.get("user")
+    if thread_ts and thread_ts != ts and subtype != "thread_broadcast":
+        message_type = "thread_reply"
+    else:
+        message_type = subtype or "message"
+    return Message(
+        workspace_id=workspace_id,
+        channel_id=channel_id,
+        ts=ts,
+        user_id=user_id,
+        bot_id=raw.get("bot_id"),
+        created_at=to_datetime(ts),
+        thread_ts=thread_ts,
+        subtype=subtype,
+        message_type=message_type,
+        is_content=subtype not in METADATA_SUBTYPES and bool(text.strip()),
+        raw_text=raw_text,
+        text=text,
+        reply_count=int(raw.get("reply_count") or 0),
+        latest_reply=raw.get("latest_reply"),
+        edited_at=to_datetime((raw.get("edited") or {}).get("ts")),
+        reactions=[
+            Reaction(emoji=r["name"], user_ids=list(dict.fromkeys(r.get("users") or [])))
+            for r in raw.get("reactions") or []
+            if isinstance(r, Mapping) and r.get("name")
+        ],
+        links=extract_links(link_sources),
+        files=files,
+    )
+
+
+def _files(raw: Mapping[str, Any]) -> list[FileRef]:
+    """Files of a message: `files` in current exports, a single `file` in older ones."""
+    found = list(raw.get("files") or [])
+    if isinstance(raw.get("file"), Mapping):
+        found.append(raw["file"])
+    refs: dict[str, FileRef] = {}
+    for f in found:
+        if not isinstance(f, Mapping) or not f.get("id"):
+            continue
+        refs[f["id"]] = FileRef(
+            file_id=f["id"],
+            user_id=f.get("user"),
+            name=f.get("name"),
+            title=f.get("title"),
+            mimetype=f.get("mimetype"),
+            filetype=f.get("filetype"),
+            size_bytes=f.get("size"),
+            permalink=f.get("permalink"),
+            created_at=to_datetime(f.get("created")),
+        )
+    return list(refs.values())

@@ -1,0 +1,419 @@
+"""A deterministic, realistic Slack export for the demo, tests, evals and benchmarks.
+
+The same seed and size always give byte-identical files. A fixed set of hand-written
+conversations (deploy how-to, an incident, PR reviews, customer feedback, launches) anchors the
+questions the evals ask; generated chatter around them makes the workspace any size. Written day
+file by day file, so a million-message export never sits in memory.
+"""
+
+import json
+import random
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+TEAM_ID = "TSAMPLE01"
+START = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)  # a Monday
+
+USERS = [
+    ("U01ALICE", "alice", "Alice Chen", "Staff Engineer"),
+    ("U02BOB", "bob", "Bob Martinez", "Backend Engineer"),
+    ("U03CAROL", "carol", "Carol Okafor", "Product Manager"),
+    ("U04DAVE", "dave", "Dave Kim", "SRE"),
+    ("U05ERIN", "erin", "Erin Walsh", "Frontend Engineer"),
+    ("U06FRANK", "frank", "Frank Novak", "Customer Success"),
+    ("U07GRACE", "grace", "Grace Liu", "Engineering Manager"),
+    ("U08HENRY", "henry", "Henry Adeyemi", "Designer"),
+]
+BOT = ("B01DEPLOY", "U09DEPLOYBOT", "deploybot")
+CHANNELS = [
+    ("C01GENERAL", "general", "Company-wide announcements and chatter"),
+    ("C02ENG", "engineering", "Engineering discussion, reviews and how-tos"),
+    ("C03DEPLOYS", "deploys", "Deploy notifications"),
+    ("C04PRODUCT", "product", "Product updates and launches"),
+    ("C05FEEDBACK", "customer-feedback", "What customers tell us"),
+    ("C06RANDOM", "random", "Everything else"),
+]
+REPO = "https://github.com/acme/webapp"
+
+# (channel, day offset, hour, author, text, reactions, replies[(author, text)])
+STORIES: list[tuple[str, int, int, str, str, dict[str, list[str]], list[tuple[str, str]]]] = [
+    (
+        "engineering",
+        0,
+        10,
+        "alice",
+        "How we deploy to production: merge to main, wait for CI to go green, then run "
+        "`make deploy ENV=production` from the release branch. The deploy takes about 12 minutes "
+        "and posts to #deploys when done.",
+        {"pray": ["bob", "erin"], "white_check_mark": ["dave"]},
+        [
+            ("bob", "Do we need approval from anyone before running it?"),
+            ("alice", "Yes, one approval from the on-call SRE in #deploys first."),
+            ("dave", "And never deploy after 4pm on a Friday, rollbacks are painful."),
+        ],
+    ),
+    (
+        "engineering",
+        1,
+        11,
+        "bob",
+        f"Opened <{REPO}/pull/1234|PR 1234>: move session storage from Redis to PostgreSQL. "
+        "Reviews welcome, it touches the login flow.",
+        {"eyes": ["alice", "grace"]},
+        [
+            (
+                "alice",
+                "Left comments on PR 1234: the migration needs a lock timeout, otherwise looks good.",
+            ),
+            ("grace", "Concern: what happens to active sessions during the cutover?"),
+            ("bob", "Decision: we keep dual reads for one week, then drop the Redis path."),
+            ("alice", "Approved PR 1234 after the lock timeout fix."),
+        ],
+    ),
+    (
+        "deploys",
+        2,
+        15,
+        "dave",
+        "Incident: production API returning 502s since 14:50. Rolling back release v2.14.0.",
+        {"rotating_light": ["alice", "bob", "grace"]},
+        [
+            ("alice", "Root cause: the connection pool was capped at 10 after the config change."),
+            ("dave", "Rollback done at 15:20, error rate back to normal."),
+            ("grace", "Let's write the postmortem by Friday."),
+        ],
+    ),
+    (
+        "customer-feedback",
+        3,
+        13,
+        "frank",
+        "Customer feedback from Globex: they love the new dashboard but exports to CSV time out "
+        "for reports with more than 50k rows.",
+        {"+1": ["carol", "erin"]},
+        [
+            ("carol", "Adding CSV export timeouts to the roadmap for next sprint."),
+            ("erin", "I can stream the CSV instead of building it in memory."),
+        ],
+    ),
+    (
+        "product",
+        4,
+        10,
+        "carol",
+        "Product update: dark mode ships to all users next Tuesday. Release notes are in "
+        "<https://docs.google.com/document/d/1AbCdEf/edit|the launch doc>.",
+        {"tada": ["alice", "bob", "erin", "henry", "grace"], "heart": ["frank"]},
+        [
+            ("henry", "Final designs for the settings toggle are attached to the doc."),
+            ("erin", "Frontend is feature-flagged and ready."),
+        ],
+    ),
+    (
+        "engineering",
+        7,
+        14,
+        "erin",
+        f"<{REPO}/pull/1250|PR 1250> adds streaming CSV export; fixes the Globex timeout. "
+        "Tracking in <https://acme.atlassian.net/browse/WEB-311|WEB-311>.",
+        {"rocket": ["frank", "carol"]},
+        [
+            ("bob", "Nice. Could you add a test with 100k rows?"),
+            ("erin", "Added the 100k row test, CI is green on PR 1250."),
+        ],
+    ),
+    (
+        "engineering",
+        8,
+        9,
+        "grace",
+        "Reminder: code freeze for the v2.15 release starts Thursday at noon. Only bug fixes after that.",
+        {"ok_hand": ["alice", "bob", "dave"]},
+        [],
+    ),
+    (
+        "general",
+        9,
+        16,
+        "carol",
+        "Engineering win this week: p95 API latency dropped from 480 ms to 190 ms after the query "
+        "cache landed. Great work everyone!",
+        {"fire": ["alice", "bob", "dave", "erin", "frank", "grace"]},
+        [("alice", "Thanks! The cache hit rate is about 87%.")],
+    ),
+    (
+        "customer-feedback",
+        10,
+        11,
+        "frank",
+        "Initech reports that password reset emails arrive 20 minutes late. Can someone look?",
+        {"eyes": ["dave"]},
+        [
+            ("dave", "The email queue worker was stuck; restarted it and added an alert."),
+            ("frank", "Confirmed with Initech, resets are instant now."),
+        ],
+    ),
+    (
+        "engineering",
+        11,
+        15,
+        "dave",
+        "How to rotate the database password: run `vault rotate db/prod`, then restart the API pods "
+        "with `kubectl rollout restart deploy/api`. No downtime needed.",
+        {"bookmark": ["alice", "bob"]},
+        [],
+    ),
+]
+
+CHATTER = {
+    "general": [
+        "Lunch is on the roof today",
+        "Welcome {name} to the team!",
+        "All-hands moved to 3pm",
+        "Office closed Monday for the holiday",
+        "Who is coming to the team offsite?",
+        "Reminder to fill in the survey",
+    ],
+    "engineering": [
+        "Anyone else seeing flaky tests in the payments suite?",
+        "Bumped the Python version in CI to 3.11",
+        "The staging database is slow again, looking into it",
+        "Pairing on the search indexer this afternoon if anyone wants to join",
+        "Reviewed the caching RFC, left a few questions",
+        "TIL the ORM issues one query per row in the admin list view",
+        "Upgrading the linter, expect some noise in diffs",
+        "Who owns the billing webhook handler?",
+    ],
+    "deploys": [
+        "Deployed {version} to staging",
+        "Deployed {version} to production",
+        "Canary for {version} looks healthy",
+        "Rolling restart of workers finished",
+    ],
+    "product": [
+        "Roadmap review notes are up",
+        "User interviews scheduled for next week",
+        "Beta signups crossed 500",
+        "Pricing page experiment results look promising",
+    ],
+    "customer-feedback": [
+        "A customer asked for SSO with Okta",
+        "Feedback: onboarding emails are too frequent",
+        "Customer says the mobile app is much faster now",
+        "Request: bulk edit for tags",
+    ],
+    "random": [
+        "Coffee machine is fixed",
+        "Great podcast on distributed systems, link soon",
+        "Who wants to join the running club?",
+        "Photos from the hackathon",
+    ],
+}
+
+DEPLOY_BOT_LINES = [
+    "Deploy of {version} to production succeeded",
+    "Deploy of {version} to staging succeeded",
+    "Deploy of {version} to production started by the release pipeline",
+]
+
+
+def write_sample_export(path: Path, messages: int = 600, seed: int = 7) -> Path:
+    """Write a Slack export folder with about `messages` message records; return its path."""
+    rng = random.Random(seed)
+    path.mkdir(parents=True, exist_ok=True)
+    _dump(path / "users.json", _users())
+    _dump(path / "channels.json", _channels())
+    days = max(14, messages // 120)
+    per_day: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    story_count = 0
+    for record in _story_records():
+        per_day[_key(record)].append(record)
+        story_count += 1
+    # Chatter fills the remainder, spread over `days` days; written one day at a time.
+    remaining = max(0, messages - story_count)
+    for day in range(days):
+        quota = remaining // (days - day)
+        remaining -= quota
+        for record in _chatter(rng, day, quota):
+            per_day[_key(record)].append(record)
+        for key in [k for k in per_day if k[1] <= _date(day)]:
+            _write_day(path, key, per_day.pop(key))
+    for key, records in per_day.items():
+        _write_day(path, key, records)
+    return path
+
+
+def _users() -> list[dict]:
+    users = [
+        {
+            "id": uid,
+            "team_id": TEAM_ID,
+            "name": name,
+            "real_name": real,
+            "deleted": False,
+            "is_bot": False,
+            "tz": "Europe/London",
+            "profile": {
+                "real_name": real,
+                "display_name": name,
+                "title": title,
+                "email": f"{name}@example.com",
+            },
+        }
+        for uid, name, real, title in USERS
+    ]
+    users.append(
+        {
+            "id": BOT[1],
+            "team_id": TEAM_ID,
+            "name": BOT[2],
+            "is_bot": True,
+            "deleted": False,
+            "profile": {"real_name": "Deploy Bot", "bot_id": BOT[0]},
+        }
+    )
+    return users
+
+
+def _channels() -> list[dict]:
+    created = int(START.timestamp()) - 86400 * 30
+    return [
+        {
+            "id": cid,
+            "name": name,
+            "created": created,
+            "creator": USERS[0][0],
+            "is_archived": False,
+            "is_general": name == "general",
+            "members": [u[0] for u in USERS],
+            "topic": {"value": "", "creator": "", "last_set": 0},
+            "purpose": {"value": purpose, "creator": USERS[0][0], "last_set": created},
+        }
+        for cid, name, purpose in CHANNELS
+    ]
+
+
+def _user_id(name: str) -> str:
+    return next(u[0] for u in USERS if u[1] == name)
+
+
+def _channel_id(name: str) -> str:
+    return next(c[0] for c in CHANNELS if c[1] == name)
+
+
+def _ts(moment: datetime, seq: int) -> str:
+    return f"{int(moment.timestamp())}.{seq:06d}"
+
+
+def _story_records() -> Iterator[dict]:
+    for n, (channel, day, hour, author, text, reactions, replies) in enumerate(STORIES):
+        moment = START + timedelta(days=day, hours=hour - 9)
+        parent_ts = _ts(moment, 900_000 + n)
+        reply_ts = [
+            _ts(moment + timedelta(minutes=5 * (i + 1)), 900_000 + n) for i in range(len(replies))
+        ]
+        parent = _message(channel, author, text, parent_ts)
+        parent["reactions"] = [
+            {"name": emoji, "users": [_user_id(u) for u in users], "count": len(users)}
+            for emoji, users in reactions.items()
+        ]
+        if replies:
+            parent.update(
+                {
+                    "thread_ts": parent_ts,
+                    "reply_count": len(replies),
+                    "reply_users": sorted({_user_id(a) for a, _ in replies}),
+                    "latest_reply": reply_ts[-1],
+                    "replies": [
+                        {"user": _user_id(a), "ts": t}
+                        for (a, _), t in zip(replies, reply_ts, strict=True)
+                    ],
+                }
+            )
+        yield parent
+        for (reply_author, reply_text), ts in zip(replies, reply_ts, strict=True):
+            reply = _message(channel, reply_author, reply_text, ts)
+            reply.update({"thread_ts": parent_ts, "parent_user_id": _user_id(author)})
+            yield reply
+
+
+def _chatter(rng: random.Random, day: int, count: int) -> Iterator[dict]:
+    base = START + timedelta(days=day)
+    seconds = sorted(rng.sample(range(8 * 3600, 19 * 3600), count)) if count else []
+    for seq, offset in enumerate(seconds):
+        moment = base.replace(hour=0) + timedelta(seconds=offset)
+        channel = rng.choice(CHANNELS)[1]
+        author = rng.choice(USERS)[1]
+        ts = _ts(moment, seq)
+        roll = rng.random()
+        if channel == "deploys" and roll < 0.5:
+            version = f"v2.{10 + day // 7}.{day % 7}"
+            record = _message(
+                channel, None, rng.choice(DEPLOY_BOT_LINES).format(version=version), ts
+            )
+        elif roll < 0.04:
+            record = _message(channel, author, f"<@{_user_id(author)}> has joined the channel", ts)
+            record["subtype"] = "channel_join"
+        else:
+            text = rng.choice(CHATTER[channel]).format(
+                name=rng.choice(USERS)[2], version=f"v2.{10 + day // 7}.{day % 7}"
+            )
+            if rng.random() < 0.08:
+                text += f" See <{REPO}/pull/{1100 + rng.randrange(300)}>"
+            record = _message(channel, author, text, ts)
+            if rng.random() < 0.15:
+                emoji = rng.choice(["+1", "eyes", "tada", "heart", "joy"])
+                who = rng.sample([u[0] for u in USERS], rng.randint(1, 3))
+                record["reactions"] = [{"name": emoji, "users": who, "count": len(who)}]
+            if rng.random() < 0.03:
+                record["edited"] = {
+                    "user": _user_id(author),
+                    "ts": _ts(moment + timedelta(minutes=2), 0),
+                }
+        yield record
+
+
+def _message(channel: str, author: str | None, text: str, ts: str) -> dict:
+    if author is None:
+        return {
+            "type": "message",
+            "subtype": "bot_message",
+            "bot_id": BOT[0],
+            "username": BOT[2],
+            "text": text,
+            "ts": ts,
+            "_channel": channel,
+        }
+    return {
+        "type": "message",
+        "user": _user_id(author),
+        "text": text,
+        "ts": ts,
+        "_channel": channel,
+    }
+
+
+def _date(day: int) -> str:
+    return (START + timedelta(days=day)).strftime("%Y-%m-%d")
+
+
+def _key(record: dict) -> tuple[str, str]:
+    moment = datetime.fromtimestamp(float(record["ts"]), tz=UTC)
+    return record["_channel"], moment.strftime("%Y-%m-%d")
+
+
+def _write_day(root: Path, key: tuple[str, str], records: list[dict]) -> None:
+    channel, date = key
+    folder = root / channel
+    folder.mkdir(exist_ok=True)
+    target = folder / f"{date}.json"
+    existing = json.loads(target.read_text()) if target.exists() else []
+    merged = existing + [{k: v for k, v in r.items() if k != "_channel"} for r in records]
+    merged.sort(key=lambda r: float(r["ts"]))
+    _dump(target, merged)
+
+
+def _dump(target: Path, data: object) -> None:
+    target.write_text(json.dumps(data, indent=1, sort_keys=True))

@@ -1,0 +1,113 @@
+"""Drain the outbox into Chroma: embed one batch while the previous one is being stored."""
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import numpy as np
+import psycopg
+from pydantic import BaseModel
+
+from db import outbox
+from db.outbox import OutboxItem
+from db.postgres import bind_workspace
+from db.stores import Stores
+from ingest.progress import NoProgress, Progress
+
+DRAIN_BATCH = 512
+IDLE_POLL_SECONDS = 0.2
+
+
+class DrainReport(BaseModel):
+    """What one drain did."""
+
+    upserted: int = 0
+    deleted: int = 0
+    failed: int = 0
+
+
+def drain(
+    stores: Stores,
+    workspace_id: str,
+    *,
+    batch_size: int = DRAIN_BATCH,
+    progress: Progress | None = None,
+    until: threading.Event | None = None,
+    cancel: threading.Event | None = None,
+) -> DrainReport:
+    """Apply every ready outbox item of the workspace to Chroma, then return.
+
+    With `until`, an empty queue means "wait for more" until the producer sets it; `cancel`
+    stops after the batch in hand (what is not drained stays queued for the next run).
+
+    Each batch is claimed with FOR UPDATE SKIP LOCKED and its transaction stays open until the
+    vectors are stored and the items deleted, so concurrent drains never take the same item and a
+    killed drain's items are claimable again at once. Embedding (CPU-bound, releases the GIL)
+    overlaps with storing the previous batch.
+    """
+    progress = progress or NoProgress()
+    report = DrainReport()
+    pool = stores.postgres.pool
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vector-store") as storer:
+        in_flight: Future | None = None
+        while not (cancel and cancel.is_set()):
+            # Read before claiming: a producer sets `until` after its last commit, so a claim
+            # that follows a set `until` sees every item there will be.
+            producer_finished = until is None or until.is_set()
+            conn = pool.getconn()
+            try:
+                bind_workspace(conn, workspace_id)
+                items = outbox.claim(conn, workspace_id, batch_size)
+                if not items:
+                    conn.rollback()
+                    pool.putconn(conn)
+                    if producer_finished:
+                        break
+                    until.wait(IDLE_POLL_SECONDS)
+                    continue
+                upserts = [i for i in items if i.op == "upsert" and i.record]
+                embeddings = stores.embedder.embed([i.record.document for i in upserts])
+            except BaseException:
+                conn.rollback()
+                pool.putconn(conn)
+                raise
+            if in_flight is not None:
+                _tally(report, in_flight.result(), progress)
+            in_flight = storer.submit(
+                _store, stores, conn, workspace_id, items, upserts, embeddings
+            )
+        if in_flight is not None:
+            _tally(report, in_flight.result(), progress)
+    return report
+
+
+def _store(
+    stores: Stores,
+    conn: psycopg.Connection,
+    workspace_id: str,
+    items: list[OutboxItem],
+    upserts: list[OutboxItem],
+    embeddings: np.ndarray,
+) -> DrainReport:
+    """Write one claimed batch to Chroma and complete it; on failure, schedule a retry."""
+    try:
+        try:
+            stores.vectors.upsert(workspace_id, [i.record for i in upserts], embeddings)
+            stores.vectors.delete(workspace_id, [i.message_id for i in items if i.op == "delete"])
+            outbox.complete(conn, workspace_id, items)
+            conn.commit()
+            return DrainReport(upserted=len(upserts), deleted=len(items) - len(upserts))
+        except Exception as exc:
+            conn.rollback()
+            bind_workspace(conn, workspace_id)
+            outbox.fail(conn, [i.id for i in items], f"{type(exc).__name__}: {exc}")
+            conn.commit()
+            return DrainReport(failed=len(items))
+    finally:
+        stores.postgres.pool.putconn(conn)
+
+
+def _tally(report: DrainReport, batch: DrainReport, progress: Progress) -> None:
+    report.upserted += batch.upserted
+    report.deleted += batch.deleted
+    report.failed += batch.failed
+    progress.advance("embedded", batch.upserted + batch.deleted + batch.failed)

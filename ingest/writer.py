@@ -1,0 +1,46 @@
+"""Write normalised messages: metadata and the outbox in the caller's one transaction."""
+
+from collections.abc import Mapping, Sequence
+
+import psycopg
+
+from db import outbox, repository
+from db.models import Message
+
+
+def write_messages(
+    conn: psycopg.Connection, messages: Sequence[Message], channel_names: Mapping[str, str]
+) -> int:
+    """Store messages in PostgreSQL and queue their text for Chroma; return how many.
+
+    Content messages queue an upsert unless Chroma already holds the same hash; metadata-only
+    ones (joins, topic changes) queue a delete only if a vector was indexed for them before.
+    Everything happens in the caller's transaction, so a crash leaves both or neither.
+    """
+    if not messages:
+        return 0
+    workspace_id = messages[0].workspace_id
+    records = [
+        outbox.vector_record(m, channel_names.get(m.channel_id, m.channel_id))
+        if m.is_content
+        else None
+        for m in messages
+    ]
+    hashes = [outbox.content_hash(r) if r else None for r in records]
+    repository.upsert_messages(conn, messages, hashes)
+    repository.ensure_users_known(
+        conn,
+        workspace_id,
+        [
+            u
+            for m in messages
+            for u in [m.user_id, *(x for r in m.reactions for x in r.user_ids)]
+            if u
+        ],
+    )
+    outbox.enqueue(
+        conn,
+        workspace_id,
+        [(m.message_id, r, h) for m, r, h in zip(messages, records, hashes, strict=True)],
+    )
+    return len(messages)
