@@ -1,0 +1,198 @@
+"""The `slack-helper` command: parse arguments, open the stores, dispatch, print."""
+
+import json
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+
+from db import StoreError, Stores, open_stores, repository
+from db.workspaces import resolve_workspace
+from ingest.export_archive import ExportError
+from ingest.export_import import import_export
+from ingest.sample_export import write_sample_export
+from slack_helper.console import RichProgress, err_console
+from slack_helper.settings import Settings
+
+# pgserver asks platformdirs for a runtime dir that containers often lack; it falls back fine.
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+
+app = typer.Typer(help="Ask questions of a Slack workspace.", no_args_is_help=True)
+db_app = typer.Typer(help="The PostgreSQL schema.", no_args_is_help=True)
+ingest_app = typer.Typer(help="Bring Slack data in.", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks (numbers for the issue notes).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(bench_app, name="bench")
+
+out = Console()
+WorkspaceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--workspace", "-w", help="Workspace name or Slack team id (default: the only one)."
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+@contextmanager
+def _stores() -> Iterator[Stores]:
+    """Open the stores from settings; domain errors become a clean exit."""
+    settings = Settings()
+    try:
+        with open_stores(settings.store_config()) as stores:
+            yield stores
+    except (StoreError, ExportError) as exc:
+        err_console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+
+
+def _print_json(model: BaseModel) -> None:
+    print(model.model_dump_json(indent=2))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending schema migrations (every command that opens the stores does this too)."""
+    with _stores() as stores, stores.postgres.operator() as conn:
+        ledger = conn.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()
+    out.print(f"schema at {ledger[-1][0]} ({len(ledger)} migrations applied)")
+
+
+@ingest_app.command("export")
+def ingest_export(
+    path: Annotated[Path, typer.Argument(help="A Slack export: the ZIP or its unpacked folder.")],
+    workspace: Annotated[
+        str | None, typer.Option("--workspace", "-w", help="Name for the workspace.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import a Slack export into PostgreSQL and Chroma (safe to rerun; resumes after a crash)."""
+    with _stores() as stores, RichProgress() as progress:
+        report = import_export(stores, path, workspace_name=workspace, progress=progress)
+    for warning in report.warnings:
+        err_console.print(f"[yellow]warning:[/] {warning}")
+    if as_json:
+        _print_json(report)
+        return
+    out.print(
+        f"[bold]{report.name}[/] ({report.workspace_id}): {report.files_imported} day files "
+        f"imported, {report.files_unchanged} unchanged, {report.files_failed} failed; "
+        f"{report.messages} messages written, {report.vectors.upserted} embedded, "
+        f"{report.vectors.deleted} vectors removed, {report.vectors.failed} failed"
+    )
+    if report.files_failed or report.vectors.failed:
+        raise typer.Exit(2)
+
+
+@app.command()
+def status(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
+    """Counts per workspace in both stores, the outbox, and how far the index reaches."""
+    from slack_helper.status import collect_status
+
+    with _stores() as stores:
+        workspace_id = _workspace_id(stores, workspace) if workspace else None
+        report = collect_status(stores, workspace_id)
+    if as_json:
+        _print_json(report)
+        return
+    table = Table(
+        "workspace",
+        "messages (pg)",
+        "embeddable",
+        "in chroma",
+        "users",
+        "channels",
+        "reactions",
+        "links",
+        "files",
+        "pending",
+        "dead",
+        "indexed through",
+    )
+    for w in report.workspaces:
+        table.add_row(
+            f"{w.name} ({w.workspace_id})",
+            *(
+                str(v)
+                for v in (
+                    w.messages_postgres,
+                    w.messages_embeddable,
+                    w.messages_chroma,
+                    w.users,
+                    w.channels,
+                    w.reactions,
+                    w.links,
+                    w.files,
+                    w.outbox_pending,
+                    w.outbox_dead,
+                )
+            ),
+            w.indexed_through.isoformat(timespec="seconds") if w.indexed_through else "-",
+        )
+    out.print(table)
+
+
+@app.command()
+def demo() -> None:
+    """Import the bundled sample workspace, print its counts and one semantic search hit."""
+    from slack_helper.demo import run_demo
+
+    settings = Settings()
+    with _stores() as stores, RichProgress() as progress:
+        result = run_demo(stores, settings.data_dir, progress=progress)
+    for w in result.status.workspaces:
+        out.print(
+            f"[bold]{w.name}[/] ({w.workspace_id}): {w.messages_postgres} messages in PostgreSQL, "
+            f"{w.messages_chroma} in Chroma, {w.users} users, {w.channels} channels, "
+            f"{w.reactions} reactions, {w.links} links, {w.files} files, "
+            f"{w.outbox_pending} pending"
+        )
+    if result.hit:
+        out.print(f"\n[bold]Q:[/] {result.hit.question}")
+        out.print(
+            f"[bold]best match[/] in #{result.hit.channel} (ts {result.hit.ts}, "
+            f"distance {result.hit.distance:.3f}):\n{result.hit.text}"
+        )
+    out.print(
+        f"\nData dir: {settings.data_dir}. Next: `slack-helper status`, "
+        "`slack-helper ingest export PATH`."
+    )
+
+
+@app.command()
+def sample(
+    path: Annotated[Path, typer.Argument(help="Folder to write the export into.")],
+    messages: Annotated[int, typer.Option(help="About how many message records.")] = 600,
+    seed: Annotated[int, typer.Option(help="Same seed, same export.")] = 7,
+) -> None:
+    """Write the deterministic sample Slack export (the demo's workspace) to a folder."""
+    write_sample_export(path, messages=messages, seed=seed)
+    out.print(f"sample export written to {path}")
+
+
+@bench_app.command("ingest")
+def bench_ingest_command(
+    messages: Annotated[int, typer.Option(help="Messages in the synthetic workspace.")] = 20_000,
+    as_json: JsonOption = False,
+) -> None:
+    """Import speed vs the bare embedder, and peak memory, on scratch embedded stores."""
+    from slack_helper.bench import bench_ingest
+
+    with RichProgress() as progress:
+        result = bench_ingest(Settings().store_config(), messages, progress=progress)
+    if as_json:
+        _print_json(result)
+        return
+    out.print(json.dumps(result.model_dump(), indent=2))
+
+
+def _workspace_id(stores: Stores, key: str | None) -> str:
+    with stores.postgres.operator() as conn:
+        return resolve_workspace(repository.list_workspaces(conn), key).workspace_id

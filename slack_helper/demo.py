@@ -1,0 +1,53 @@
+"""`slack-helper demo`: import the bundled sample workspace and show what the stores hold."""
+
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from db.stores import Stores
+from ingest.export_import import ImportReport, import_export
+from ingest.progress import Progress
+from ingest.sample_export import write_sample_export
+from slack_helper.status import StatusReport, collect_status
+
+DEMO_QUESTION = "How do we deploy to production?"
+SAMPLE_NAME = "acme-sample"
+
+
+class DemoHit(BaseModel):
+    """The best semantic match for the demo question."""
+
+    question: str
+    channel: str
+    user: str | None
+    ts: str
+    text: str
+    distance: float
+
+
+class DemoResult(BaseModel):
+    """What the demo imported, the counts, and one search hit."""
+
+    imported: ImportReport
+    status: StatusReport
+    hit: DemoHit | None
+
+
+def run_demo(stores: Stores, data_dir: Path, progress: Progress | None = None) -> DemoResult:
+    """Generate the sample export under `data_dir`, import it, search it once."""
+    export = write_sample_export(data_dir / "sample-export")
+    report = import_export(stores, export, workspace_name=SAMPLE_NAME, progress=progress)
+    query = stores.embedder.embed([DEMO_QUESTION])[0]
+    hits = stores.vectors.query(report.workspace_id, query, limit=1)
+    hit = None
+    if hits:
+        meta = hits[0].metadata
+        hit = DemoHit(
+            question=DEMO_QUESTION,
+            channel=meta["channel_name"],
+            user=meta["user_id"] or None,
+            ts=meta["ts"],
+            text=hits[0].document,
+            distance=hits[0].distance,
+        )
+    return DemoResult(imported=report, status=collect_status(stores, report.workspace_id), hit=hit)
