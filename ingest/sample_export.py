@@ -46,7 +46,7 @@ STORIES: list[tuple[str, int, int, str, str, dict[str, list[str]], list[tuple[st
         "alice",
         "How we deploy to production: merge to main, wait for CI to go green, then run "
         "`make deploy ENV=production` from the release branch. The deploy takes about 12 minutes "
-        "and posts to #deploys when done.",
+        "and posts to <#C03DEPLOYS> when done.",
         {"pray": ["bob", "erin"], "white_check_mark": ["dave"]},
         [
             ("bob", "Do we need approval from anyone before running it?"),
@@ -82,7 +82,7 @@ STORIES: list[tuple[str, int, int, str, str, dict[str, list[str]], list[tuple[st
         [
             ("alice", "Root cause: the connection pool was capped at 10 after the config change."),
             ("dave", "Rollback done at 15:20, error rate back to normal."),
-            ("grace", "Let's write the postmortem by Friday."),
+            ("grace", "Let's write the postmortem by Friday. <@U04DAVE> can you own it?"),
         ],
     ),
     (

@@ -1,0 +1,49 @@
+"""Assertions shared by the ingest tests: the two stores agree, exactly."""
+
+import json
+from pathlib import Path
+
+from db import Stores, StoreConfig
+
+
+def assert_stores_agree(stores: Stores, workspace_id: str) -> set[str]:
+    """Chroma holds exactly the content messages of PostgreSQL, at the hash PostgreSQL expects."""
+    with stores.postgres.tenant(workspace_id) as conn:
+        expected = dict(
+            conn.execute(
+                "SELECT message_id, content_hash FROM message_metadata WHERE is_content"
+            ).fetchall()
+        )
+        stale = conn.execute(
+            "SELECT count(*) FROM message_metadata "
+            "WHERE indexed_hash IS DISTINCT FROM content_hash"
+        ).fetchone()[0]
+        queued = conn.execute("SELECT count(*) FROM processing_queue").fetchone()[0]
+    records = list(stores.vectors.scan(workspace_id))
+    assert len(records) == len({r.id for r in records})
+    assert {r.id for r in records} == set(expected)
+    assert (stale, queued) == (0, 0)
+    return set(expected)
+
+
+def export_records(export: Path) -> list[dict]:
+    """Every message record in an export folder, read straight from its JSON."""
+    return [
+        record
+        for day_file in sorted(export.glob("*/*.json"))
+        for record in json.loads(day_file.read_text())
+    ]
+
+
+def cli_env(config: StoreConfig) -> dict[str, str]:
+    """Environment that points the `slack-helper` CLI at the stores of `config`."""
+    env = {
+        "SLACK_HELPER_DATA_DIR": str(config.data_dir),
+        "SLACK_HELPER_APP_ROLE": config.app_role,
+        "SLACK_HELPER_CHROMA_DATABASE": config.chroma_database,
+    }
+    if config.database_url:
+        env["SLACK_HELPER_DATABASE_URL"] = config.database_url
+    if config.chroma_url:
+        env["SLACK_HELPER_CHROMA_URL"] = config.chroma_url
+    return env

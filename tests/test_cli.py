@@ -1,0 +1,74 @@
+"""The CLI as a newcomer uses it: embedded default, no servers, one data dir."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+STATUS_KEYS = {
+    "workspace_id", "name", "messages_postgres", "messages_embeddable", "messages_chroma", "users",
+    "channels", "reactions", "links", "files", "outbox_pending", "outbox_dead", "indexed_through",
+}
+
+
+def _run(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_HELPER_")}
+    env["SLACK_HELPER_DATA_DIR"] = str(data_dir)
+    return subprocess.run(
+        [sys.executable, "-m", "slack_helper", *args],
+        env=env, capture_output=True, text=True, timeout=600, cwd=data_dir.parent,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data_dir = tmp_path_factory.mktemp("cli") / "data"
+    result = _run(data_dir, "demo")
+    assert result.returncode == 0, result.stderr
+    assert "600 messages in PostgreSQL" in result.stdout
+    assert "How we deploy to production" in result.stdout  # the semantic hit
+    return data_dir
+
+
+def test_status_json_after_demo(demo_dir: Path):
+    result = _run(demo_dir, "status", "--json")
+    assert result.returncode == 0, result.stderr
+    (workspace,) = json.loads(result.stdout)["workspaces"]
+    assert set(workspace) == STATUS_KEYS
+    assert workspace["messages_postgres"] == 600
+    assert workspace["messages_chroma"] == workspace["messages_embeddable"] > 500
+    assert workspace["indexed_through"].startswith("2024-03-")
+
+
+def test_workspace_is_found_by_name_or_team_id(demo_dir: Path):
+    by_name = json.loads(_run(demo_dir, "status", "--json", "-w", "ACME-SAMPLE").stdout)
+    by_id = json.loads(_run(demo_dir, "status", "--json", "--workspace", "TSAMPLE01").stdout)
+    assert by_name == by_id and len(by_id["workspaces"]) == 1
+    unknown = _run(demo_dir, "status", "--workspace", "nope")
+    assert unknown.returncode == 1
+    assert "no workspace named or with id 'nope'" in unknown.stderr
+
+
+def test_bad_export_path_is_a_clean_error(demo_dir: Path, tmp_path: Path):
+    junk = tmp_path / "junk.zip"
+    junk.write_bytes(b"not a zip")
+    result = _run(demo_dir, "ingest", "export", str(junk))
+    assert result.returncode == 1
+    assert "not a ZIP file or folder" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_db_upgrade_reports_the_schema(demo_dir: Path):
+    result = _run(demo_dir, "db", "upgrade")
+    assert result.returncode == 0 and "schema at 0002_row_level_security" in result.stdout
+
+
+def test_bench_ingest_json(tmp_path: Path):
+    result = _run(tmp_path / "data", "bench", "ingest", "--messages", "300", "--json")
+    assert result.returncode == 0, result.stderr
+    bench = json.loads(result.stdout)
+    assert set(bench) == {"messages", "ingest_msgs_per_s", "embedder_msgs_per_s", "ratio", "peak_rss_mb"}
+    assert bench["messages"] == 300
+    assert bench["ingest_msgs_per_s"] > 0 and 0 < bench["ratio"] and bench["peak_rss_mb"] > 100
