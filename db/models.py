@@ -14,6 +14,12 @@ def message_id(workspace_id: str, channel_id: str, ts: str) -> str:
     return f"{workspace_id}:{channel_id}:{ts}"
 
 
+def split_message_id(value: str) -> tuple[str, str, str]:
+    """(workspace_id, channel_id, ts) of a message id; none of the three contains ':'."""
+    workspace_id, channel_id, ts = value.split(":")
+    return workspace_id, channel_id, ts
+
+
 class Workspace(BaseModel):
     """A tenant: one Slack workspace."""
 

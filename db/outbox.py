@@ -23,24 +23,24 @@ class OutboxItem(BaseModel):
     content_hash: str | None
 
 
-def vector_record(message: Message, channel_name: str) -> VectorRecord:
-    """What Chroma holds for a content message: its resolved text and filterable metadata."""
-    return VectorRecord(
-        id=message.message_id,
-        document=message.text,
-        metadata={
-            "message_id": message.message_id,
-            "workspace_id": message.workspace_id,
-            "channel_id": message.channel_id,
-            "channel_name": channel_name,
-            "user_id": message.user_id or "",
-            "timestamp": float(message.ts),
-            "ts": message.ts,
-            "thread_ts": message.thread_ts or "",
-            "message_type": message.message_type,
-            "raw_text": message.raw_text,
-        },
-    )
+def vector_record(message: Message) -> VectorRecord:
+    """What Chroma holds for a content message: its resolved text and filterable metadata.
+
+    Metadata is the seed's set and no more (each key costs write time); Slack's raw markup is
+    added only where it differs from the resolved text. Names come from PostgreSQL at read time.
+    """
+    metadata: dict[str, str | float] = {
+        "message_id": message.message_id,
+        "workspace_id": message.workspace_id,
+        "channel_id": message.channel_id,
+        "user_id": message.user_id or "",
+        "timestamp": float(message.ts),
+        "thread_ts": message.thread_ts or "",
+        "message_type": message.message_type,
+    }
+    if message.raw_text != message.text:
+        metadata["raw_text"] = message.raw_text
+    return VectorRecord(id=message.message_id, document=message.text, metadata=metadata)
 
 
 def content_hash(record: VectorRecord) -> str:

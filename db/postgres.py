@@ -6,9 +6,10 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import make_conninfo
 from psycopg_pool import ConnectionPool
 
+from db.errors import StoreError
 from db.migrate import ensure_app_role, upgrade
 
 EMBEDDED_DATABASE = "slack_helper"
@@ -66,9 +67,12 @@ def open_postgres(
         operator_dsn, server = _start_embedded(data_dir)
     else:
         operator_dsn = database_url
-    with psycopg.connect(operator_dsn) as conn:
-        upgrade(conn)
-        ensure_app_role(conn, app_role, app_role_password)
+    try:
+        with psycopg.connect(operator_dsn) as conn:
+            upgrade(conn)
+            ensure_app_role(conn, app_role, app_role_password)
+    except psycopg.OperationalError as exc:
+        raise StoreError(f"cannot connect to PostgreSQL: {exc}".strip()) from exc
     app_dsn = make_conninfo(operator_dsn, user=app_role, password=app_role_password or "")
     return Postgres(operator_dsn, app_dsn, server=server)
 
@@ -91,10 +95,3 @@ def _start_embedded(data_dir: Path) -> tuple[str, object]:
             except psycopg.errors.DuplicateDatabase:
                 pass  # another process created it first
     return server.get_uri(EMBEDDED_DATABASE), server
-
-
-def describe_dsn(dsn: str) -> str:
-    """A DSN without its password, for messages."""
-    parts = conninfo_to_dict(dsn)
-    parts.pop("password", None)
-    return " ".join(f"{k}={v}" for k, v in parts.items())

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 import psycopg
 from psycopg.rows import class_row
 
+from db.errors import StoreError
 from db.models import Channel, Message, User, Workspace, WorkspaceStatus
 
 # -- operator functions (cross-workspace) ---------------------------------------------------
@@ -27,12 +28,17 @@ def list_workspaces(conn: psycopg.Connection) -> list[Workspace]:
 
 def upsert_workspace(conn: psycopg.Connection, workspace: Workspace) -> None:
     """Create the workspace row, or refresh its name and domain."""
-    conn.execute(
-        """INSERT INTO workspaces (workspace_id, name, domain) VALUES (%s, %s, %s)
-           ON CONFLICT (workspace_id) DO UPDATE
-           SET name = excluded.name, domain = coalesce(excluded.domain, workspaces.domain)""",
-        [workspace.workspace_id, workspace.name, workspace.domain],
-    )
+    try:
+        conn.execute(
+            """INSERT INTO workspaces (workspace_id, name, domain) VALUES (%s, %s, %s)
+               ON CONFLICT (workspace_id) DO UPDATE
+               SET name = excluded.name, domain = coalesce(excluded.domain, workspaces.domain)""",
+            [workspace.workspace_id, workspace.name, workspace.domain],
+        )
+    except psycopg.errors.UniqueViolation as exc:
+        raise StoreError(
+            f"another workspace is already named {workspace.name!r}; choose another name"
+        ) from exc
 
 
 def upsert_users(conn: psycopg.Connection, workspace_id: str, users: Iterable[User]) -> None:
@@ -197,6 +203,12 @@ def upsert_messages(
                                     %s::timestamptz[]) ON CONFLICT DO NOTHING""",
         [ws, *map(list, zip(*files, strict=True))] if files else [ws, *([[]] * 10)],
     )
+
+
+def channel_name(conn: psycopg.Connection, channel_id: str) -> str | None:
+    """The name of one channel of the bound workspace."""
+    row = conn.execute("SELECT name FROM channels WHERE channel_id = %s", [channel_id]).fetchone()
+    return row[0] if row else None
 
 
 def ensure_users_known(

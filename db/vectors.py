@@ -11,7 +11,7 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from pydantic import BaseModel
 
-from db.errors import EmbedderMismatchError
+from db.errors import EmbedderMismatchError, StoreError
 
 MODEL_KEY = "embedding_model"
 
@@ -47,14 +47,17 @@ def open_chroma(url: str | None, data_dir: Path, tenant: str, database: str) -> 
         )
     parsed = urlparse(url)
     ssl = parsed.scheme == "https"
-    return chromadb.HttpClient(
-        host=parsed.hostname or "localhost",
-        port=parsed.port or (443 if ssl else 8000),
-        ssl=ssl,
-        settings=settings,
-        tenant=tenant,
-        database=database,
-    )
+    try:
+        return chromadb.HttpClient(
+            host=parsed.hostname or "localhost",
+            port=parsed.port or (443 if ssl else 8000),
+            ssl=ssl,
+            settings=settings,
+            tenant=tenant,
+            database=database,
+        )
+    except Exception as exc:  # chromadb raises ValueError or httpx errors, depending on the cause
+        raise StoreError(f"cannot use the Chroma server at {url}: {exc}") from exc
 
 
 class VectorStore:

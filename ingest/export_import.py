@@ -160,7 +160,7 @@ def _write_batch(
     if not batch.files and not batch.failed:
         return
     with stores.postgres.tenant(ws) as conn:
-        write_messages(conn, batch.messages, directory.channels)
+        write_messages(conn, batch.messages)
         for member, checkpoint, count in batch.files:
             repository.record_sync(
                 conn, ws, SOURCE, member, status="done", checkpoint=checkpoint, items=count

@@ -167,50 +167,79 @@ STORIES: list[tuple[str, int, int, str, str, dict[str, list[str]], list[tuple[st
     ),
 ]
 
+# Sentences per channel; a chatter message joins one to several of them, so message lengths
+# spread like a real workspace's (houston-datavis: median 62 characters, mean 110, p90 241).
 CHATTER = {
     "general": [
-        "Lunch is on the roof today",
+        "Lunch is on the roof today.",
         "Welcome {name} to the team!",
-        "All-hands moved to 3pm",
-        "Office closed Monday for the holiday",
+        "All-hands moved to 3pm.",
+        "Office closed Monday for the holiday.",
         "Who is coming to the team offsite?",
-        "Reminder to fill in the survey",
+        "Reminder to fill in the engagement survey before Friday.",
+        "The wifi on the third floor is flaky again, IT is on it.",
+        "Thanks everyone for the birthday wishes!",
+        "Parking garage is closed for maintenance this weekend.",
+        "We are hiring two more engineers, referrals welcome.",
     ],
     "engineering": [
         "Anyone else seeing flaky tests in the payments suite?",
-        "Bumped the Python version in CI to 3.11",
-        "The staging database is slow again, looking into it",
-        "Pairing on the search indexer this afternoon if anyone wants to join",
-        "Reviewed the caching RFC, left a few questions",
-        "TIL the ORM issues one query per row in the admin list view",
-        "Upgrading the linter, expect some noise in diffs",
+        "Bumped the Python version in CI to 3.11.",
+        "The staging database is slow again, looking into it.",
+        "Pairing on the search indexer this afternoon if anyone wants to join.",
+        "Reviewed the caching RFC and left a few questions about invalidation.",
+        "TIL the ORM issues one query per row in the admin list view.",
+        "Upgrading the linter, expect some noise in diffs.",
         "Who owns the billing webhook handler?",
+        "The retry logic in the job runner does not back off, so a bad payload hammers the API.",
+        "I profiled the report endpoint and most of the time goes into serialising timestamps.",
+        "Can we agree on one logging format before the observability work starts?",
+        "Heads up: the feature flag service will be read-only during the migration tonight.",
     ],
     "deploys": [
-        "Deployed {version} to staging",
-        "Deployed {version} to production",
-        "Canary for {version} looks healthy",
-        "Rolling restart of workers finished",
+        "Deployed {version} to staging.",
+        "Deployed {version} to production.",
+        "Canary for {version} looks healthy.",
+        "Rolling restart of workers finished.",
+        "Error rate is flat after the rollout, closing the deploy window.",
+        "Holding the deploy until the database backup completes.",
     ],
     "product": [
-        "Roadmap review notes are up",
-        "User interviews scheduled for next week",
-        "Beta signups crossed 500",
-        "Pricing page experiment results look promising",
+        "Roadmap review notes are up.",
+        "User interviews scheduled for next week.",
+        "Beta signups crossed 500.",
+        "Pricing page experiment results look promising.",
+        "Onboarding completion went from 41% to 56% with the new checklist.",
+        "We will drop the legacy editor at the end of the quarter.",
+        "Design review for the mobile navigation is on Thursday.",
     ],
     "customer-feedback": [
-        "A customer asked for SSO with Okta",
-        "Feedback: onboarding emails are too frequent",
-        "Customer says the mobile app is much faster now",
-        "Request: bulk edit for tags",
+        "A customer asked for SSO with Okta.",
+        "Feedback: onboarding emails are too frequent.",
+        "Customer says the mobile app is much faster now.",
+        "Request: bulk edit for tags.",
+        "Two enterprise accounts asked about data residency in the EU.",
+        "Support tickets about billing doubled after the invoice redesign.",
+        "A long-time user wrote in to say the search got a lot better.",
     ],
     "random": [
-        "Coffee machine is fixed",
-        "Great podcast on distributed systems, link soon",
+        "Coffee machine is fixed.",
+        "Great podcast on distributed systems, link soon.",
         "Who wants to join the running club?",
-        "Photos from the hackathon",
+        "Photos from the hackathon are in the shared drive.",
+        "Board game night on Wednesday, bring snacks.",
+        "The office plants are thriving since someone started watering them.",
     ],
 }
+
+
+def _chatter_text(rng: random.Random, channel: str) -> str:
+    """One to several sentences: mostly short messages, some paragraphs."""
+    roll = rng.random()
+    sentences = 1 if roll < 0.55 else rng.randint(2, 3) if roll < 0.85 else rng.randint(4, 7)
+    pool = CHATTER[channel]
+    return " ".join(rng.sample(pool, min(sentences, len(pool))))
+
 
 DEPLOY_BOT_LINES = [
     "Deploy of {version} to production succeeded",
@@ -357,7 +386,7 @@ def _chatter(rng: random.Random, day: int, count: int) -> Iterator[dict]:
             record = _message(channel, author, f"<@{_user_id(author)}> has joined the channel", ts)
             record["subtype"] = "channel_join"
         else:
-            text = rng.choice(CHATTER[channel]).format(
+            text = _chatter_text(rng, channel).format(
                 name=rng.choice(USERS)[2], version=f"v2.{10 + day // 7}.{day % 7}"
             )
             if rng.random() < 0.08:

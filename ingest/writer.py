@@ -1,6 +1,6 @@
 """Write normalised messages: metadata and the outbox in the caller's one transaction."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import psycopg
 
@@ -8,9 +8,7 @@ from db import outbox, repository
 from db.models import Message
 
 
-def write_messages(
-    conn: psycopg.Connection, messages: Sequence[Message], channel_names: Mapping[str, str]
-) -> int:
+def write_messages(conn: psycopg.Connection, messages: Sequence[Message]) -> int:
     """Store messages in PostgreSQL and queue their text for Chroma; return how many.
 
     Content messages queue an upsert unless Chroma already holds the same hash; metadata-only
@@ -20,12 +18,7 @@ def write_messages(
     if not messages:
         return 0
     workspace_id = messages[0].workspace_id
-    records = [
-        outbox.vector_record(m, channel_names.get(m.channel_id, m.channel_id))
-        if m.is_content
-        else None
-        for m in messages
-    ]
+    records = [outbox.vector_record(m) if m.is_content else None for m in messages]
     hashes = [outbox.content_hash(r) if r else None for r in records]
     repository.upsert_messages(conn, messages, hashes)
     repository.ensure_users_known(

@@ -4,6 +4,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from db import repository
+from db.models import split_message_id
 from db.stores import Stores
 from ingest.export_import import ImportReport, import_export
 from ingest.progress import Progress
@@ -41,12 +43,14 @@ def run_demo(stores: Stores, data_dir: Path, progress: Progress | None = None) -
     hits = stores.vectors.query(report.workspace_id, query, limit=1)
     hit = None
     if hits:
-        meta = hits[0].metadata
+        _, channel_id, ts = split_message_id(hits[0].id)
+        with stores.postgres.tenant(report.workspace_id) as conn:
+            channel = repository.channel_name(conn, channel_id) or channel_id
         hit = DemoHit(
             question=DEMO_QUESTION,
-            channel=meta["channel_name"],
-            user=meta["user_id"] or None,
-            ts=meta["ts"],
+            channel=channel,
+            user=hits[0].metadata["user_id"] or None,
+            ts=ts,
             text=hits[0].document,
             distance=hits[0].distance,
         )

@@ -64,7 +64,9 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def store_config(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[StoreConfig]:
+def store_config(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+) -> Iterator[StoreConfig]:
     """A StoreConfig on a fresh database and app role (and Chroma database in server mode)."""
     operator_dsn = (
         SERVER_DSN if backend == "server" else request.getfixturevalue("embedded_cluster")
@@ -103,8 +105,9 @@ def stores(store_config: StoreConfig, embedder: MiniLMEmbedder) -> Iterator[Stor
 
 
 def _chroma_admin():
-    import chromadb
     from urllib.parse import urlparse
+
+    import chromadb
 
     url = urlparse(SERVER_CHROMA)
     return chromadb.AdminClient(

@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from db import Stores, StoreConfig
+from db import StoreConfig, Stores
 
 
 def assert_stores_agree(stores: Stores, workspace_id: str) -> set[str]:
@@ -15,8 +15,7 @@ def assert_stores_agree(stores: Stores, workspace_id: str) -> set[str]:
             ).fetchall()
         )
         stale = conn.execute(
-            "SELECT count(*) FROM message_metadata "
-            "WHERE indexed_hash IS DISTINCT FROM content_hash"
+            "SELECT count(*) FROM message_metadata WHERE indexed_hash IS DISTINCT FROM content_hash"
         ).fetchone()[0]
         queued = conn.execute("SELECT count(*) FROM processing_queue").fetchone()[0]
     records = list(stores.vectors.scan(workspace_id))

@@ -9,8 +9,19 @@ from pathlib import Path
 import pytest
 
 STATUS_KEYS = {
-    "workspace_id", "name", "messages_postgres", "messages_embeddable", "messages_chroma", "users",
-    "channels", "reactions", "links", "files", "outbox_pending", "outbox_dead", "indexed_through",
+    "workspace_id",
+    "name",
+    "messages_postgres",
+    "messages_embeddable",
+    "messages_chroma",
+    "users",
+    "channels",
+    "reactions",
+    "links",
+    "files",
+    "outbox_pending",
+    "outbox_dead",
+    "indexed_through",
 }
 
 
@@ -19,7 +30,11 @@ def _run(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
     env["SLACK_HELPER_DATA_DIR"] = str(data_dir)
     return subprocess.run(
         [sys.executable, "-m", "slack_helper", *args],
-        env=env, capture_output=True, text=True, timeout=600, cwd=data_dir.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=data_dir.parent,
     )
 
 
@@ -69,6 +84,12 @@ def test_bench_ingest_json(tmp_path: Path):
     result = _run(tmp_path / "data", "bench", "ingest", "--messages", "300", "--json")
     assert result.returncode == 0, result.stderr
     bench = json.loads(result.stdout)
-    assert set(bench) == {"messages", "ingest_msgs_per_s", "embedder_msgs_per_s", "ratio", "peak_rss_mb"}
+    assert set(bench) == {
+        "messages",
+        "ingest_msgs_per_s",
+        "embedder_msgs_per_s",
+        "ratio",
+        "peak_rss_mb",
+    }
     assert bench["messages"] == 300
     assert bench["ingest_msgs_per_s"] > 0 and 0 < bench["ratio"] and bench["peak_rss_mb"] > 100

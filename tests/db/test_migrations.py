@@ -5,8 +5,18 @@ from db import Stores
 from db.migrate import available_migrations, upgrade
 
 TENANT_TABLES = {
-    "workspaces", "users", "channels", "message_metadata", "reactions", "links", "files",
-    "bookmarks", "thread_participants", "sync_status", "processing_queue", "bot_config",
+    "workspaces",
+    "users",
+    "channels",
+    "message_metadata",
+    "reactions",
+    "links",
+    "files",
+    "bookmarks",
+    "thread_participants",
+    "sync_status",
+    "processing_queue",
+    "bot_config",
     "installations",
 }
 
@@ -50,7 +60,9 @@ def test_indexes_for_the_seed_query_patterns(stores: Stores):
     with stores.postgres.operator() as conn:
         indexes = {
             r[0]: r[1]
-            for r in conn.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'")
+            for r in conn.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'"
+            )
         }
     assert "(workspace_id, channel_id, created_at)" in indexes["message_channel_time_idx"]
     assert "(workspace_id, user_id, created_at)" in indexes["message_user_time_idx"]

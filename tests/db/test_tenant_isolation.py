@@ -7,8 +7,8 @@ import pytest
 
 from db import Stores
 from db.models import Channel, Message, Reaction, User, Workspace
-from ingest.writer import write_messages
 from ingest.vector_sync import drain
+from ingest.writer import write_messages
 from tests.db.test_migrations import TENANT_TABLES
 
 
@@ -20,15 +20,22 @@ def _seed(stores: Stores, ws: str, text: str) -> None:
         repository.upsert_users(conn, ws, [User(user_id="U1", name=f"user-{ws}")])
         repository.upsert_channels(conn, ws, [Channel(channel_id="C1", name="general")])
         message = Message(
-            workspace_id=ws, channel_id="C1", ts="1700000000.000100", user_id="U1",
-            created_at=datetime(2023, 11, 14, tzinfo=UTC), message_type="message",
-            is_content=True, raw_text=text, text=text,
+            workspace_id=ws,
+            channel_id="C1",
+            ts="1700000000.000100",
+            user_id="U1",
+            created_at=datetime(2023, 11, 14, tzinfo=UTC),
+            message_type="message",
+            is_content=True,
+            raw_text=text,
+            text=text,
             reactions=[Reaction(emoji="tada", user_ids=["U1"])],
         )
-        write_messages(conn, [message], {"C1": "general"})
+        write_messages(conn, [message])
         conn.execute(
             "INSERT INTO installations (workspace_id, installation_id, bot_token) "
-            "VALUES (%s, 'i1', %s)", [ws, f"xoxb-secret-{ws}"],
+            "VALUES (%s, 'i1', %s)",
+            [ws, f"xoxb-secret-{ws}"],
         )
     drain(stores, ws)
 
@@ -50,9 +57,12 @@ def test_every_table_shows_only_the_bound_workspace(two_tenants: Stores):
             ).fetchone()[0]
             assert leaked == 0, table
         # joins, aggregates and subqueries cannot reach B either
-        assert conn.execute(
-            "SELECT count(*) FROM message_metadata m JOIN reactions r USING (workspace_id, message_id)"
-        ).fetchone()[0] == 1
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM message_metadata m JOIN reactions r USING (workspace_id, message_id)"
+            ).fetchone()[0]
+            == 1
+        )
         assert conn.execute("SELECT array_agg(bot_token) FROM installations").fetchone()[0] == [
             "xoxb-secret-TAAAA"
         ]
@@ -66,21 +76,31 @@ def test_no_workspace_bound_sees_nothing(two_tenants: Stores):
 
 def test_writes_into_another_workspace_are_refused_or_touch_nothing(two_tenants: Stores):
     with two_tenants.postgres.tenant("TAAAA") as conn:
-        assert conn.execute("UPDATE users SET name = 'pwned' WHERE workspace_id = 'TBBBB'").rowcount == 0
-        assert conn.execute("DELETE FROM message_metadata WHERE workspace_id = 'TBBBB'").rowcount == 0
+        assert (
+            conn.execute("UPDATE users SET name = 'pwned' WHERE workspace_id = 'TBBBB'").rowcount
+            == 0
+        )
+        assert (
+            conn.execute("DELETE FROM message_metadata WHERE workspace_id = 'TBBBB'").rowcount == 0
+        )
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("INSERT INTO users (workspace_id, user_id) VALUES ('TBBBB', 'UEVIL')")
     with two_tenants.postgres.tenant("TAAAA") as conn:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute("UPDATE users SET workspace_id = 'TBBBB'")  # moving rows out is refused too
+            conn.execute(
+                "UPDATE users SET workspace_id = 'TBBBB'"
+            )  # moving rows out is refused too
     with two_tenants.postgres.tenant("TBBBB") as conn:
         assert conn.execute("SELECT name FROM users").fetchall() == [("user-TBBBB",)]
 
 
 def test_the_app_role_cannot_escalate(two_tenants: Stores):
     with two_tenants.postgres.tenant("TAAAA") as conn:
-        for attempt in ("SET ROLE postgres", "ALTER TABLE users DISABLE ROW LEVEL SECURITY",
-                        "DROP POLICY workspace_isolation ON users"):
+        for attempt in (
+            "SET ROLE postgres",
+            "ALTER TABLE users DISABLE ROW LEVEL SECURITY",
+            "DROP POLICY workspace_isolation ON users",
+        ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(attempt)
             conn.rollback()

@@ -56,7 +56,9 @@ def test_kill_9_then_rerun_completes(
 
     with open_stores(store_config, embedder=embedder) as stores:
         with stores.postgres.operator() as conn:
-            done = conn.execute("SELECT count(*) FROM sync_status WHERE status = 'done'").fetchone()[0]
+            done = conn.execute(
+                "SELECT count(*) FROM sync_status WHERE status = 'done'"
+            ).fetchone()[0]
             queued = conn.execute("SELECT count(*) FROM processing_queue").fetchone()[0]
         total_files = len(list(export.glob("*/*.json")))
         assert done < total_files or queued > 0, "the kill came too late to test anything"

@@ -62,8 +62,10 @@ def test_sample_export_fills_both_stores(stores: Stores, sample: Path):
         fire = _one(conn, "SELECT count(*) FROM reactions WHERE emoji = 'fire'")[0]
         assert fire == 6
 
-    pr_message = stores.vectors.get(TEAM_ID, [f"{TEAM_ID}:C02ENG:{r['ts']}" for r in records
-                                             if "pull/1234|PR 1234" in r["text"]])
+    pr_message = stores.vectors.get(
+        TEAM_ID,
+        [f"{TEAM_ID}:C02ENG:{r['ts']}" for r in records if "pull/1234|PR 1234" in r["text"]],
+    )
     (record,) = pr_message.values()
     assert "PR 1234 (https://github.com/acme/webapp/pull/1234)" in record.document
     assert "<https://github.com/acme/webapp/pull/1234|PR 1234>" in record.metadata["raw_text"]
@@ -123,14 +125,19 @@ def test_malformed_day_file_is_reported_and_stored_data_stays(stores: Stores, sa
     assert any("engineering/2024-03-04.json: malformed JSON" in w for w in report.warnings)
     with stores.postgres.tenant(TEAM_ID) as conn:
         assert _one(conn, "SELECT count(*) FROM message_metadata")[0] == before
-        error = _one(conn, "SELECT status, error FROM sync_status WHERE scope LIKE 'engineering/2024-03-04%%'")
+        error = _one(
+            conn,
+            "SELECT status, error FROM sync_status WHERE scope LIKE 'engineering/2024-03-04%%'",
+        )
         assert error[0] == "failed" and "malformed JSON" in error[1]
     assert_stores_agree(stores, TEAM_ID)
 
 
 def test_unknown_channel_folder_is_a_warning(stores: Stores, sample: Path):
     (sample / "ghost").mkdir()
-    (sample / "ghost" / "2024-03-05.json").write_text('[{"ts": "1709630000.000100", "text": "boo"}]')
+    (sample / "ghost" / "2024-03-05.json").write_text(
+        '[{"ts": "1709630000.000100", "text": "boo"}]'
+    )
     report = import_export(stores, sample)
     assert any(w.startswith("ghost/: folder matches no channel") for w in report.warnings)
     assert report.files_failed == 0
@@ -207,9 +214,14 @@ def test_real_houston_export(stores: Stores):
                 "WHERE is_content GROUP BY 1"
             ).fetchall()
         )
-        with_reactions = _one(conn, "SELECT count(*) FROM message_metadata WHERE reaction_count > 0")[0]
+        with_reactions = _one(
+            conn, "SELECT count(*) FROM message_metadata WHERE reaction_count > 0"
+        )[0]
     assert (kinds["plain"], kinds["channel_join"], kinds["file_share"]) == (964, 320, 61)
     assert "channel_join" not in embedded_kinds and "channel_purpose" not in embedded_kinds
-    assert embedded_kinds["file_share"] == 61 and embedded_kinds["file_comment"] == kinds["file_comment"]
+    assert (
+        embedded_kinds["file_share"] == 61
+        and embedded_kinds["file_comment"] == kinds["file_comment"]
+    )
     assert with_reactions == 89
     assert len(content_ids) == sum(embedded_kinds.values())
