@@ -1,4 +1,4 @@
-"""Import a Slack export into both stores: resumable, idempotent, one day file per transaction."""
+"""Import a Slack export into both stores: resumable, idempotent, batched transactions."""
 
 import hashlib
 import threading
@@ -63,62 +63,25 @@ def import_export(
     """
     progress = progress or NoProgress()
     with ExportArchive(path) as archive:
-        users, team_id, warnings = _read_users(archive)
-        name = workspace_name or archive.name
-        workspace = Workspace(workspace_id=workspace_id_for(team_id, name), name=name)
-        ws = workspace.workspace_id
-        channels, folders = _read_channels(archive)
-        report = ImportReport(workspace_id=ws, name=name, warnings=warnings)
-        directory = Directory(
-            users={u.user_id: display_name(u) for u in users},
-            channels={c.channel_id: c.name for c in channels},
+        plan = _register_workspace(stores, archive, workspace_name)
+        report = ImportReport(
+            workspace_id=plan.workspace_id, name=plan.name, warnings=plan.warnings
         )
-        with stores.postgres.tenant(ws) as conn:
-            repository.upsert_workspace(conn, workspace)
-            repository.upsert_users(conn, ws, users)
-            repository.upsert_channels(conn, ws, channels)
-            done = repository.sync_checkpoints(conn, ws, SOURCE)
-
-        day_files = archive.folders()
-        report.warnings.extend(
-            f"{folder}/: folder matches no channel in the export's channel lists; skipped"
-            for folder in day_files
-            if folder not in folders
-        )
-        todo = [
-            (folders[f], member)
-            for f, files in day_files.items()
-            if f in folders
-            for member in files
-        ]
-        progress.start("files", len(todo))
+        progress.start("files", len(plan.day_files))
         progress.start("messages", None)
         progress.start("embedded", None)
         producer_done, cancel = threading.Event(), threading.Event()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vector-sync") as background:
             draining = background.submit(
-                drain, stores, ws, progress=progress, until=producer_done, cancel=cancel
+                drain,
+                stores,
+                plan.workspace_id,
+                progress=progress,
+                until=producer_done,
+                cancel=cancel,
             )
             try:
-                batch = _Batch()
-                for channel, member in todo:
-                    data = archive.read_bytes(member)
-                    checkpoint = hashlib.sha256(data).hexdigest()
-                    if done.get(member) == checkpoint:
-                        report.files_unchanged += 1
-                    else:
-                        try:
-                            messages = _parse_day_file(data, member, ws, channel, directory)
-                            batch.add(member, checkpoint, messages)
-                        except ExportError as exc:
-                            batch.failed.append((member, str(exc)))
-                    if batch.size >= BATCH_MESSAGES:
-                        _write_batch(stores, ws, batch, directory, report, progress)
-                        batch = _Batch()
-                    progress.advance("files")
-                _write_batch(stores, ws, batch, directory, report, progress)
-                with stores.postgres.tenant(ws) as conn:
-                    repository.refresh_thread_participants(conn, ws)
+                _import_day_files(stores, archive, plan, report, progress)
             except BaseException:
                 cancel.set()
                 raise
@@ -126,6 +89,85 @@ def import_export(
                 producer_done.set()
                 report.vectors = draining.result()
     return report
+
+
+@dataclass
+class _ImportPlan:
+    """What an import works through, known once the export's lists are read."""
+
+    workspace_id: str
+    name: str
+    directory: Directory
+    day_files: list[tuple[Channel, str]]
+    done: dict[str, str]
+    warnings: list[str]
+
+
+def _register_workspace(
+    stores: Stores, archive: ExportArchive, workspace_name: str | None
+) -> _ImportPlan:
+    """Store the workspace, its users and channels; list the day files still to import."""
+    users, team_id, warnings = _read_users(archive)
+    name = workspace_name or archive.name
+    workspace = Workspace(workspace_id=workspace_id_for(team_id, name), name=name)
+    ws = workspace.workspace_id
+    channels, folders = _read_channels(archive)
+    with stores.postgres.tenant(ws) as conn:
+        repository.upsert_workspace(conn, workspace)
+        repository.upsert_users(conn, ws, users)
+        repository.upsert_channels(conn, ws, channels)
+        done = repository.sync_checkpoints(conn, ws, SOURCE)
+    day_files = archive.folders()
+    warnings.extend(
+        f"{folder}/: folder matches no channel in the export's channel lists; skipped"
+        for folder in day_files
+        if folder not in folders
+    )
+    return _ImportPlan(
+        workspace_id=ws,
+        name=name,
+        directory=Directory(
+            users={u.user_id: display_name(u) for u in users},
+            channels={c.channel_id: c.name for c in channels},
+        ),
+        day_files=[
+            (folders[folder], member)
+            for folder, members in day_files.items()
+            if folder in folders
+            for member in members
+        ],
+        done=done,
+        warnings=warnings,
+    )
+
+
+def _import_day_files(
+    stores: Stores,
+    archive: ExportArchive,
+    plan: _ImportPlan,
+    report: ImportReport,
+    progress: Progress,
+) -> None:
+    """Parse changed day files and write them in batches of about BATCH_MESSAGES messages."""
+    batch = _Batch()
+    for channel, member in plan.day_files:
+        data = archive.read_bytes(member)
+        checkpoint = hashlib.sha256(data).hexdigest()
+        if plan.done.get(member) == checkpoint:
+            report.files_unchanged += 1
+        else:
+            try:
+                messages = _parse_day_file(data, member, plan, channel)
+                batch.add(member, checkpoint, messages)
+            except ExportError as exc:
+                batch.failed.append((member, str(exc)))
+        if batch.size >= BATCH_MESSAGES:
+            _write_batch(stores, plan.workspace_id, batch, report, progress)
+            batch = _Batch()
+        progress.advance("files")
+    _write_batch(stores, plan.workspace_id, batch, report, progress)
+    with stores.postgres.tenant(plan.workspace_id) as conn:
+        repository.refresh_thread_participants(conn, plan.workspace_id)
 
 
 BATCH_MESSAGES = 1000
@@ -152,7 +194,6 @@ def _write_batch(
     stores: Stores,
     ws: str,
     batch: _Batch,
-    directory: Directory,
     report: ImportReport,
     progress: Progress,
 ) -> None:
@@ -176,13 +217,7 @@ def _write_batch(
     progress.advance("messages", batch.size)
 
 
-def _parse_day_file(
-    data: bytes,
-    member: str,
-    ws: str,
-    channel: Channel,
-    directory: Directory,
-) -> list[Message]:
+def _parse_day_file(data: bytes, member: str, plan: _ImportPlan, channel: Channel) -> list[Message]:
     """The messages of one day file; ExportError naming the file if it is broken."""
     raw = parse_json(data, member)
     if not isinstance(raw, list):
@@ -190,7 +225,7 @@ def _parse_day_file(
     return [
         m
         for m in (
-            message_from_slack(r, ws, channel.channel_id, directory)
+            message_from_slack(r, plan.workspace_id, channel.channel_id, plan.directory)
             for r in raw
             if isinstance(r, dict)
         )
