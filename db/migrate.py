@@ -10,6 +10,20 @@ from db.errors import UnsafeRoleError
 # Any constant works; it only has to be the same for every process that upgrades this database.
 _UPGRADE_LOCK = 0x5_1AC_4E1
 
+# What the read-only analytics role may SELECT: metadata, never secrets (installations,
+# bot_config) nor message text (the outbox payloads in processing_queue).
+READER_TABLES = (
+    "workspaces",
+    "users",
+    "channels",
+    "message_metadata",
+    "reactions",
+    "links",
+    "files",
+    "bookmarks",
+    "thread_participants",
+)
+
 _CREATE_LEDGER = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
     version    text PRIMARY KEY,
@@ -45,33 +59,50 @@ def upgrade(conn: psycopg.Connection) -> list[str]:
     return applied_now
 
 
-def ensure_app_role(conn: psycopg.Connection, role: str, password: str | None) -> None:
-    """Create the login role the application queries as, and grant it the tenant tables.
+def ensure_app_roles(conn: psycopg.Connection, role: str, password: str | None) -> None:
+    """Create the application's login roles and grant them what they need.
 
-    The role owns nothing and cannot bypass row-level security, so a query that forgets a
-    workspace filter still sees one workspace only.
+    `role` reads and writes the tenant tables; `{role}_reader` may only SELECT the metadata
+    tables (for user-written SQL). Neither owns anything nor can bypass row-level security, so a
+    query that forgets a workspace filter still sees one workspace only.
     """
-    ident = sql.Identifier(role)
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [_UPGRADE_LOCK])
-        existing = conn.execute(
-            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = %s", [role]
-        ).fetchone()
-        if existing is None:
-            conn.execute(sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS").format(ident))
-        elif existing[0]:
-            raise UnsafeRoleError(
-                f"role {role!r} is a superuser or bypasses row-level security; "
-                "set SLACK_HELPER_APP_ROLE to a role without those attributes"
-            )
-        if password is not None:
-            conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(ident, sql.Literal(password)))
+        for name in (role, reader_role(role)):
+            _ensure_login_role(conn, name, password)
+        ident, reader = sql.Identifier(role), sql.Identifier(reader_role(role))
         database = sql.Identifier(conn.info.dbname)
+        tables = sql.SQL(", ").join(sql.Identifier(t) for t in READER_TABLES)
         for statement in (
-            "GRANT CONNECT ON DATABASE {db} TO {role}",
-            "GRANT USAGE ON SCHEMA public TO {role}",
+            "GRANT CONNECT ON DATABASE {db} TO {role}, {reader}",
+            "GRANT USAGE ON SCHEMA public TO {role}, {reader}",
             "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
             "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
             "REVOKE ALL ON schema_migrations FROM {role}",
+            "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {reader}",
+            "GRANT SELECT ON {tables} TO {reader}",
         ):
-            conn.execute(sql.SQL(statement).format(db=database, role=ident))
+            conn.execute(
+                sql.SQL(statement).format(db=database, role=ident, reader=reader, tables=tables)
+            )
+
+
+def reader_role(role: str) -> str:
+    """The read-only companion of the application role."""
+    return f"{role}_reader"
+
+
+def _ensure_login_role(conn: psycopg.Connection, role: str, password: str | None) -> None:
+    ident = sql.Identifier(role)
+    existing = conn.execute(
+        "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = %s", [role]
+    ).fetchone()
+    if existing is None:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS").format(ident))
+    elif existing[0]:
+        raise UnsafeRoleError(
+            f"role {role!r} is a superuser or bypasses row-level security; "
+            "set SLACK_HELPER_APP_ROLE to a role without those attributes"
+        )
+    if password is not None:
+        conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(ident, sql.Literal(password)))

@@ -10,26 +10,31 @@ from psycopg.conninfo import make_conninfo
 from psycopg_pool import ConnectionPool
 
 from db.errors import StoreError
-from db.migrate import ensure_app_role, upgrade
+from db.migrate import ensure_app_roles, reader_role, upgrade
 
 EMBEDDED_DATABASE = "slack_helper"
 
 
 class Postgres:
-    """Two doors into one database.
+    """Three doors into one database.
 
     `operator()` connects as the role that owns the schema: migrations and cross-workspace
     status. `tenant(workspace_id)` lends a pooled connection of the application role with
     `app.current_workspace` set for one transaction, so row-level security scopes every
-    statement in it to that workspace.
+    statement in it to that workspace. `reader(workspace_id)` does the same for the read-only
+    role that runs user-written SQL, in a READ ONLY transaction with a statement timeout.
     """
 
-    def __init__(self, operator_dsn: str, app_dsn: str, *, pool_size: int = 6, server=None):
+    def __init__(
+        self, operator_dsn: str, app_dsn: str, reader_dsn: str, *, pool_size: int = 6, server=None
+    ):
         self.operator_dsn = operator_dsn
-        self.app_dsn = app_dsn
         self._server = server  # keeps an embedded server alive as long as we are
         self.pool = ConnectionPool(
             app_dsn, min_size=1, max_size=pool_size, open=True, name="slack-helper-app"
+        )
+        self.reader_pool = ConnectionPool(
+            reader_dsn, min_size=0, max_size=2, open=True, name="slack-helper-reader"
         )
 
     @contextmanager
@@ -45,8 +50,19 @@ class Postgres:
             bind_workspace(conn, workspace_id)
             yield conn
 
+    @contextmanager
+    def reader(self, workspace_id: str, timeout_ms: int) -> Iterator[psycopg.Connection]:
+        """One READ ONLY transaction as the reader role, scoped and time-limited."""
+        with self.reader_pool.connection() as conn:
+            conn.execute("SET TRANSACTION READ ONLY")
+            conn.execute("SELECT set_config('statement_timeout', %s, true)", [str(timeout_ms)])
+            bind_workspace(conn, workspace_id)
+            yield conn
+            conn.rollback()  # nothing to keep, by construction
+
     def close(self) -> None:
-        """Close the pool; an embedded server stops when the last process using it exits."""
+        """Close the pools; an embedded server stops when the last process using it exits."""
+        self.reader_pool.close()
         self.pool.close()
 
 
@@ -70,11 +86,16 @@ def open_postgres(
     try:
         with psycopg.connect(operator_dsn) as conn:
             upgrade(conn)
-            ensure_app_role(conn, app_role, app_role_password)
+            ensure_app_roles(conn, app_role, app_role_password)
     except psycopg.OperationalError as exc:
         raise StoreError(f"cannot connect to PostgreSQL: {exc}".strip()) from exc
-    app_dsn = make_conninfo(operator_dsn, user=app_role, password=app_role_password or "")
-    return Postgres(operator_dsn, app_dsn, server=server)
+    password = app_role_password or ""
+    return Postgres(
+        operator_dsn,
+        make_conninfo(operator_dsn, user=app_role, password=password),
+        make_conninfo(operator_dsn, user=reader_role(app_role), password=password),
+        server=server,
+    )
 
 
 def _start_embedded(data_dir: Path) -> tuple[str, object]:

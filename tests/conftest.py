@@ -12,6 +12,7 @@ import os
 import uuid
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -21,6 +22,7 @@ from psycopg.conninfo import make_conninfo
 
 from db import StoreConfig, Stores, open_stores
 from db.embedder import MiniLMEmbedder
+from db.migrate import reader_role
 
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
@@ -52,22 +54,27 @@ def embedded_cluster(tmp_path_factory: pytest.TempPathFactory) -> str:
     return server.get_uri("postgres")
 
 
-@pytest.fixture(params=["embedded", "server"])
-def backend(request: pytest.FixtureRequest) -> str:
-    """Which pair of stores a test runs against."""
-    if request.param == "server" and not (SERVER_DSN and SERVER_CHROMA):
+def skip_without_servers(backend: str) -> None:
+    """Skip the server variant of a test when no servers were given."""
+    if backend == "server" and not (SERVER_DSN and SERVER_CHROMA):
         pytest.skip(
             "server backend needs SLACK_HELPER_TEST_DATABASE_URL and SLACK_HELPER_TEST_CHROMA_URL "
             "(.ci/run sets both); the embedded backend ran instead"
         )
+
+
+@pytest.fixture(params=["embedded", "server"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which pair of stores a test runs against."""
+    skip_without_servers(request.param)
     return request.param
 
 
-@pytest.fixture
-def store_config(
-    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+@contextmanager
+def fresh_store_config(
+    request: pytest.FixtureRequest, backend: str, data_dir: Path
 ) -> Iterator[StoreConfig]:
-    """A StoreConfig on a fresh database and app role (and Chroma database in server mode)."""
+    """A StoreConfig on a new database and app role (and Chroma database in server mode)."""
     operator_dsn = (
         SERVER_DSN if backend == "server" else request.getfixturevalue("embedded_cluster")
     )
@@ -81,7 +88,7 @@ def store_config(
         _chroma_admin().create_database(chroma_database)
     try:
         yield StoreConfig(
-            data_dir=tmp_path / "data",
+            data_dir=data_dir,
             database_url=make_conninfo(operator_dsn, dbname=database),
             chroma_url=SERVER_CHROMA if backend == "server" else None,
             chroma_database=chroma_database,
@@ -92,9 +99,19 @@ def store_config(
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
             )
-            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+            for name in (role, reader_role(role)):
+                conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
         if backend == "server":
             _chroma_admin().delete_database(chroma_database)
+
+
+@pytest.fixture
+def store_config(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+) -> Iterator[StoreConfig]:
+    """A StoreConfig on a fresh database and app role, dropped after the test."""
+    with fresh_store_config(request, backend, tmp_path / "data") as config:
+        yield config
 
 
 @pytest.fixture

@@ -1,0 +1,221 @@
+"""Hybrid search: Chroma vectors and Chroma's document index, fused by reciprocal rank.
+
+The keyword side lives in Chroma's full-text document index, not in PostgreSQL: the text is
+stored there anyway (PostgreSQL keeps no message text by design), so no second copy has to be
+kept in sync. The vector side picks a strategy per query from PostgreSQL's count of what the
+filters keep, because a Chroma `where` costs hundreds of milliseconds at a million vectors
+whatever its selectivity, while an unfiltered query costs a few (../shared/PERFORMANCE.md).
+"""
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from db.stores import Stores
+from mcp_server import lookup
+from mcp_server.contracts import SearchArgs, SearchHit, SearchResult
+
+RRF_K = 60
+OVERSAMPLE_LIMIT = 2000  # deepest unfiltered query before falling back to a Chroma filter
+EXACT_CANDIDATES = 2000  # at most this many filtered candidates: exact scan of their vectors
+_STOPWORDS = frozenset(
+    "what when where which who why how did does the this that there slack".split()
+)
+_EXACT = re.compile(r"[A-Za-z]*\d[\w.-]*|[A-Z][A-Z0-9_-]{1,}|\w+[-_.]\w[\w.-]*")
+
+
+@dataclass
+class Filters:
+    """Resolved filters, applied the same way in Chroma and in Python."""
+
+    channel_ids: list[str] = field(default_factory=list)
+    user_ids: list[str] = field(default_factory=list)
+    since: datetime | None = None
+    until: datetime | None = None
+    in_thread: bool | None = None
+
+    def chroma_where(self) -> dict | None:
+        """The filters as a Chroma `where` (None when there are none)."""
+        clauses: list[dict] = []
+        if self.channel_ids:
+            clauses.append({"channel_id": {"$in": self.channel_ids}})
+        if self.user_ids:
+            clauses.append({"user_id": {"$in": self.user_ids}})
+        if self.since:
+            clauses.append({"timestamp": {"$gte": self.since.timestamp()}})
+        if self.until:
+            clauses.append({"timestamp": {"$lt": self.until.timestamp()}})
+        if self.in_thread is not None:
+            clauses.append({"thread_ts": {"$ne": ""} if self.in_thread else {"$eq": ""}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def accepts(self, metadata: dict) -> bool:
+        """Whether a Chroma record's metadata passes the filters (same rules as the `where`)."""
+        stamp = float(metadata.get("timestamp", 0))
+        return (
+            (not self.channel_ids or metadata.get("channel_id") in self.channel_ids)
+            and (not self.user_ids or metadata.get("user_id") in self.user_ids)
+            and (self.since is None or stamp >= self.since.timestamp())
+            and (self.until is None or stamp < self.until.timestamp())
+            and (self.in_thread is None or bool(metadata.get("thread_ts")) == self.in_thread)
+        )
+
+
+def hybrid_search(stores: Stores, workspace_id: str, args: SearchArgs) -> SearchResult:
+    """Messages best matching `args.query` by meaning or by exact words, within the filters."""
+    depth = max(args.limit * 3, 30)
+    with stores.postgres.tenant(workspace_id) as conn:
+        filters = Filters(
+            channel_ids=lookup.channel_ids(conn, args.channels) if args.channels else [],
+            user_ids=lookup.user_ids(conn, args.users) if args.users else [],
+            since=args.since,
+            until=args.until,
+            in_thread=args.in_thread,
+        )
+        total, kept, candidates = _count(conn, filters)
+    query_vector = stores.embedder.embed([args.query])[0]
+    semantic, strategy = _vector_side(
+        stores, workspace_id, query_vector, filters, depth, total, kept, candidates
+    )
+    keyword = _keyword_side(stores, workspace_id, args.query, filters, depth)
+    fused = _fuse({"semantic": semantic, "keyword": keyword})[: args.limit]
+    refs = lookup.message_refs(stores, workspace_id, [message_id for message_id, _, _ in fused])
+    scores = {message_id: (score, sources) for message_id, score, sources in fused}
+    hits = [
+        SearchHit(
+            **ref.model_dump(),
+            score=round(scores[ref.message_id][0], 5),
+            matched_by=scores[ref.message_id][1],
+        )
+        for ref in refs
+    ]
+    return SearchResult(hits=hits, strategy=strategy)
+
+
+def _count(conn, filters: Filters) -> tuple[int, int, list[str]]:
+    """How many content messages exist, how many the filters keep, and their ids if few."""
+    total = conn.execute("SELECT count(*) FROM message_metadata WHERE is_content").fetchone()[0]
+    if filters.chroma_where() is None:
+        return total, total, []
+    conditions, params = ["is_content"], {}
+    if filters.channel_ids:
+        conditions.append("channel_id = ANY(%(channels)s)")
+        params["channels"] = filters.channel_ids
+    if filters.user_ids:
+        conditions.append("user_id = ANY(%(users)s)")
+        params["users"] = filters.user_ids
+    if filters.since:
+        conditions.append("created_at >= %(since)s")
+        params["since"] = filters.since
+    if filters.until:
+        conditions.append("created_at < %(until)s")
+        params["until"] = filters.until
+    if filters.in_thread is not None:
+        conditions.append("thread_ts IS NOT NULL" if filters.in_thread else "thread_ts IS NULL")
+    ids = [
+        r[0]
+        for r in conn.execute(
+            f"SELECT message_id FROM message_metadata WHERE {' AND '.join(conditions)} "
+            f"LIMIT {EXACT_CANDIDATES + 1}",
+            params,
+        )
+    ]
+    if len(ids) <= EXACT_CANDIDATES:
+        return total, len(ids), ids
+    kept = conn.execute(
+        f"SELECT count(*) FROM message_metadata WHERE {' AND '.join(conditions)}", params
+    ).fetchone()[0]
+    return total, kept, []
+
+
+def _vector_side(
+    stores: Stores,
+    workspace_id: str,
+    query: np.ndarray,
+    filters: Filters,
+    depth: int,
+    total: int,
+    kept: int,
+    candidates: list[str],
+) -> tuple[list[str], str]:
+    """Ranked ids from the cheapest strategy that still returns the true nearest messages."""
+    vectors = stores.vectors
+    if filters.chroma_where() is None:
+        return [h.id for h in vectors.query(workspace_id, query, depth)], "unfiltered"
+    if kept == 0:
+        return [], "empty-filter"
+    if candidates:
+        # few enough to score exactly: recall 1.0, and no Chroma filter cost
+        found = vectors.collection(workspace_id).get(ids=candidates, include=["embeddings"])
+        if not found["ids"]:
+            return [], "exact-candidates"
+        scores = np.asarray(found["embeddings"]) @ query
+        order = np.argsort(-scores)[:depth]
+        return [found["ids"][i] for i in order], "exact-candidates"
+    share = kept / max(total, 1)
+    oversample = math.ceil(depth / share * 2)
+    if oversample <= OVERSAMPLE_LIMIT:
+        hits = vectors.query(workspace_id, query, min(oversample, total))
+        kept_hits = [h.id for h in hits if filters.accepts(h.metadata)]
+        if len(kept_hits) >= min(depth, kept):
+            return kept_hits[:depth], "post-filter"
+    hits = vectors.query(workspace_id, query, depth, where=filters.chroma_where())
+    return [h.id for h in hits], "chroma-where"
+
+
+def keyword_terms(query: str, limit: int = 4) -> list[str]:
+    """Terms worth matching literally: quoted phrases, tokens with digits or in capitals (PR 1234,
+    ERR_42, v2.14, WEB-311) and capitalised names after the first word (Globex).
+
+    Plain words are left to the vector side: matched literally, common ones ("deploy") would
+    outvote meaning.
+    """
+    phrases = re.findall(r'"([^"]+)"', query)
+    rest = re.sub(r'"[^"]*"', " ", query)
+    exact = [t.rstrip(".,;:?!") for t in _EXACT.findall(rest)]
+    names = [w for w in re.findall(r"(?<=\s)[A-Z][a-z]{2,}", rest) if w.lower() not in _STOPWORDS]
+    return list(dict.fromkeys(phrases + exact + names))[:limit]
+
+
+def _keyword_side(
+    stores: Stores, workspace_id: str, query: str, filters: Filters, depth: int
+) -> list[str]:
+    """Ids containing the query's terms, most terms first, then newest."""
+    matches: dict[str, list] = {}
+    collection = stores.vectors.collection(workspace_id)
+    for term in keyword_terms(query):
+        variants = list(dict.fromkeys([term, term.lower(), term.capitalize()]))
+        where_document = (
+            {"$contains": term}
+            if len(variants) == 1
+            else {"$or": [{"$contains": v} for v in variants]}
+        )
+        found = collection.get(
+            where=filters.chroma_where(),
+            where_document=where_document,
+            include=["metadatas"],
+            limit=200,
+        )
+        for message_id, metadata in zip(found["ids"], found["metadatas"] or [], strict=True):
+            entry = matches.setdefault(message_id, [0, float(metadata.get("timestamp", 0))])
+            entry[0] += 1
+    ranked = sorted(matches.items(), key=lambda kv: (-kv[1][0], -kv[1][1]))
+    return [message_id for message_id, _ in ranked[:depth]]
+
+
+def _fuse(rankings: dict[str, Sequence[str]]) -> list[tuple[str, float, list[str]]]:
+    """Reciprocal rank fusion: sum of 1 / (K + rank) over the lists an id appears in."""
+    scores: dict[str, float] = {}
+    sources: dict[str, list[str]] = {}
+    for source, ids in rankings.items():
+        for rank, message_id in enumerate(ids, start=1):
+            scores[message_id] = scores.get(message_id, 0.0) + 1.0 / (RRF_K + rank)
+            sources.setdefault(message_id, []).append(source)
+    ordered = sorted(scores, key=lambda i: -scores[i])
+    return [(i, scores[i], sources[i]) for i in ordered]
