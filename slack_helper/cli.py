@@ -27,9 +27,15 @@ app = typer.Typer(help="Ask questions of a Slack workspace.", no_args_is_help=Tr
 db_app = typer.Typer(help="The PostgreSQL schema.", no_args_is_help=True)
 ingest_app = typer.Typer(help="Bring Slack data in.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks (numbers for the issue notes).", no_args_is_help=True)
+mcp_app = typer.Typer(
+    help="The MCP server (stdio or streamable HTTP).", invoke_without_command=True
+)
+token_app = typer.Typer(help="Bearer tokens for the HTTP transport.", no_args_is_help=True)
+mcp_app.add_typer(token_app, name="token")
 app.add_typer(db_app, name="db")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(bench_app, name="bench")
+app.add_typer(mcp_app, name="mcp")
 
 out = Console()
 WorkspaceOption = Annotated[
@@ -191,6 +197,46 @@ def bench_ingest_command(
         _print_json(result)
         return
     out.print(json.dumps(result.model_dump(), indent=2))
+
+
+@mcp_app.callback()
+def mcp(
+    ctx: typer.Context,
+    workspace: WorkspaceOption = None,
+    transport: Annotated[
+        str, typer.Option(help="stdio (Claude Desktop, Claude Code) or http (streamable HTTP).")
+    ] = "stdio",
+    host: Annotated[str, typer.Option(help="HTTP: address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="HTTP: port to listen on.")] = 8000,
+) -> None:
+    """Serve the workspace's tools over MCP. Over HTTP each request needs a bearer token."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if transport not in ("stdio", "http"):
+        raise typer.BadParameter("use stdio or http", param_hint="--transport")
+    from mcp_server.server import build_server
+
+    with _stores() as stores:
+        if transport == "stdio":
+            server = build_server(stores, _workspace_id(stores, workspace))
+            server.run("stdio")
+        else:
+            url = f"http://{host}:{port}"
+            err_console.print(f"MCP over streamable HTTP at {url}/mcp (bearer token required)")
+            build_server(stores, http_url=url, host=host, port=port).run("streamable-http")
+
+
+@token_app.command("create")
+def token_create(
+    workspace: WorkspaceOption = None,
+    label: Annotated[str | None, typer.Option(help="What the token is for.")] = None,
+) -> None:
+    """Create a bearer token for one workspace; it is printed once and only its hash is kept."""
+    from mcp_server.tokens import create_token
+
+    with _stores() as stores:
+        token = create_token(stores, _workspace_id(stores, workspace), label)
+    print(token)
 
 
 def _workspace_id(stores: Stores, key: str | None) -> str:

@@ -1,0 +1,183 @@
+"""The MCP server through the official `mcp` client: in memory, over stdio and over HTTP."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamablehttp_client
+from mcp.shared.memory import create_connected_server_and_client_session
+
+from db import StoreConfig, Stores, repository
+from db.models import Channel, Message, Workspace
+from ingest.sample_export import TEAM_ID
+from ingest.vector_sync import drain
+from ingest.writer import write_messages
+from mcp_server.server import build_server
+from mcp_server.tokens import create_token
+from tests.helpers import cli_env
+
+pytestmark = pytest.mark.anyio
+
+EXPECTED_TOOLS = {
+    "semantic_search",
+    "sql_metadata_query",
+    "get_thread",
+    "reactions_for",
+    "list_channels",
+    "find_users",
+    "get_user",
+    "channel_history",
+    "top_links",
+    "describe_schema",
+}
+
+
+async def _exercise(client: ClientSession) -> None:
+    """What every transport must do: list typed tools, answer with content, refuse bad input."""
+    await client.initialize()
+    tools = {t.name: t for t in (await client.list_tools()).tools}
+    assert set(tools) == EXPECTED_TOOLS
+    search = tools["semantic_search"]
+    assert search.inputSchema["required"] == ["query"]
+    assert "exact terms" in search.inputSchema["properties"]["query"]["description"]
+    assert search.outputSchema and "hits" in search.outputSchema["properties"]
+
+    found = await client.call_tool("semantic_search", {"query": "How do we deploy to production?"})
+    assert not found.isError
+    top = found.structuredContent["hits"][0]
+    assert (top["channel"], top["user"]) == ("engineering", "alice")
+    thread = await client.call_tool(
+        "get_thread", {"channel": "#engineering", "thread_ts": top["thread_ts"]}
+    )
+    assert [m["user"] for m in thread.structuredContent["messages"]] == [
+        "alice",
+        "bob",
+        "alice",
+        "dave",
+    ]
+    counts = await client.call_tool(
+        "sql_metadata_query",
+        {"sql": "SELECT count(*) AS n FROM reactions WHERE emoji = $1", "params": ["fire"]},
+    )
+    assert counts.structuredContent["rows"] == [[6]]
+
+    refused = await client.call_tool("sql_metadata_query", {"sql": "SELECT * FROM installations"})
+    assert refused.isError and "installations" in refused.content[0].text
+    unknown = await client.call_tool("get_thread", {"channel": "nope", "thread_ts": "1.0"})
+    assert unknown.isError and "unknown channel 'nope'" in unknown.content[0].text
+
+
+async def test_in_memory_client(sample_stores: Stores):
+    server = build_server(sample_stores, TEAM_ID)
+    async with create_connected_server_and_client_session(server._mcp_server) as client:
+        await _exercise(client)
+        channels = await client.read_resource("slack://channels")
+        assert '"engineering"' in channels.contents[0].text
+
+
+async def test_stdio_transport(sample_config: StoreConfig, sample_stores: Stores):
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "slack_helper", "mcp", "--workspace", TEAM_ID],
+        env={**os.environ, **cli_env(sample_config)},
+    )
+    async with stdio_client(params) as (read, write), ClientSession(read, write) as client:
+        await _exercise(client)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def http_server(sample_config: StoreConfig, sample_stores: Stores):
+    port = _free_port()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "slack_helper", "mcp", "--transport", "http", "--port", str(port)],
+        env={**os.environ, **cli_env(sample_config)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/mcp"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert child.poll() is None, "the HTTP server exited"
+        try:
+            httpx.post(url, timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    yield url
+    child.terminate()
+    child.wait(timeout=30)
+
+
+async def test_http_transport_with_a_token(http_server: str, sample_stores: Stores):
+    token = create_token(sample_stores, TEAM_ID, "test")
+    headers = {"Authorization": f"Bearer {token}"}
+    async with streamablehttp_client(http_server, headers=headers) as (read, write, _):
+        async with ClientSession(read, write) as client:
+            await _exercise(client)
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer shmcp_forged"}, {"Authorization": "Basic eDp5"}]
+)
+def test_http_without_a_valid_token_gets_401_and_no_data(http_server: str, headers: dict):
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+    response = httpx.post(
+        http_server,
+        json=body,
+        headers={**headers, "Accept": "application/json, text/event-stream"},
+    )
+    assert response.status_code == 401
+    assert "semantic_search" not in response.text
+
+
+async def test_a_token_only_ever_sees_its_own_workspace(http_server: str, sample_stores: Stores):
+    other = "TOTHER01"
+    with sample_stores.postgres.tenant(other) as conn:
+        repository.upsert_workspace(conn, Workspace(workspace_id=other, name="other"))
+        repository.upsert_channels(conn, other, [Channel(channel_id="CSECRET", name="secret")])
+        write_messages(
+            conn,
+            [
+                Message(
+                    workspace_id=other,
+                    channel_id="CSECRET",
+                    ts="1709600000.000001",
+                    user_id="UX",
+                    created_at=datetime(2024, 3, 5, tzinfo=UTC),
+                    message_type="message",
+                    is_content=True,
+                    text="How we deploy to production: the secret way",
+                    raw_text="x",
+                )
+            ],
+        )
+    drain(sample_stores, other)
+    headers = {"Authorization": f"Bearer {create_token(sample_stores, other)}"}
+    async with streamablehttp_client(http_server, headers=headers) as (read, write, _):
+        async with ClientSession(read, write) as client:
+            await client.initialize()
+            channels = await client.call_tool("list_channels", {})
+            assert [c["name"] for c in channels.structuredContent["channels"]] == ["secret"]
+            found = await client.call_tool("semantic_search", {"query": "deploy to production"})
+            assert {h["channel"] for h in found.structuredContent["hits"]} == {"secret"}
+            rows = await client.call_tool(
+                "sql_metadata_query", {"sql": "SELECT DISTINCT workspace_id FROM message_metadata"}
+            )
+            assert rows.structuredContent["rows"] == [[other]]
+            stolen = await client.call_tool(
+                "get_thread", {"channel": "engineering", "thread_ts": "1709546400.900000"}
+            )
+            assert stolen.isError
