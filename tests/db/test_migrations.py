@@ -18,6 +18,7 @@ TENANT_TABLES = {
     "processing_queue",
     "bot_config",
     "installations",
+    "mcp_tokens",
 }
 
 
