@@ -239,6 +239,23 @@ def token_create(
     print(token)
 
 
+@bench_app.command("query")
+def bench_query_command(
+    messages: Annotated[int, typer.Option(help="Messages in the synthetic workspace.")] = 100_000,
+    queries: Annotated[int, typer.Option(help="Timed queries per kind.")] = 60,
+    as_json: JsonOption = False,
+) -> None:
+    """Metadata, semantic and hybrid query latency with recall@10, Chroma vs pgvector."""
+    from slack_helper.bench_query import bench_query
+
+    with RichProgress() as progress:
+        result = bench_query(Settings().store_config(), messages, queries, progress=progress)
+    if as_json:
+        _print_json(result)
+        return
+    out.print(json.dumps(result.model_dump(), indent=2))
+
+
 def _workspace_id(stores: Stores, key: str | None) -> str:
     with stores.postgres.operator() as conn:
         return resolve_workspace(repository.list_workspaces(conn), key).workspace_id
