@@ -3,9 +3,8 @@
 The workspace is synthetic and built without embedding every text: precomputed vectors around
 real sentence embeddings stand in for message embeddings (written straight to Chroma and to a
 pgvector table), so large workspaces build in minutes. Queries are real sentences embedded by
-the real model. Every filtered query's
-recall@10 is measured against an exact brute-force search over the same filter, so speed never
-hides lost results.
+the real model. Every filtered query's recall@10 is measured against an exact brute-force
+search over the same filter, so speed never hides lost results.
 """
 
 import random
