@@ -96,3 +96,15 @@ def test_bench_ingest_json(tmp_path: Path):
     }
     assert bench["messages"] == 300
     assert bench["ingest_msgs_per_s"] > 0 and 0 < bench["ratio"] and bench["peak_rss_mb"] > 100
+
+
+def test_bench_query_json(tmp_path: Path):
+    result = _run(tmp_path / "data", "bench", "query", "--messages", "3000", "--queries", "5", "--json")
+    assert result.returncode == 0, result.stderr
+    bench = json.loads(result.stdout)
+    assert bench["messages"] == 3000
+    for kind in ("metadata", "semantic", "hybrid", "hybrid_pgvector"):
+        assert 0 < bench[kind]["p50_ms"] <= bench[kind]["p95_ms"]
+    # few candidates: the hybrid path scores them exactly, so it must find the true top 10
+    assert bench["hybrid"]["strategies"] == {"exact-candidates": 5}
+    assert bench["hybrid"]["recall_at_10"] >= 0.95
