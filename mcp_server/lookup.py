@@ -1,12 +1,24 @@
 """Shared reads of the tools: names to ids, and message ids to enriched MessageRefs."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import psycopg
 
 from db.stores import Stores
 from mcp_server.contracts import MessageRef
 from mcp_server.errors import ToolInputError
+
+
+def where(required: Sequence[str], optional: Mapping[str, tuple[str, Any]]) -> tuple[str, dict]:
+    """An AND of the required clauses and of each optional `name: (clause, value)` whose value
+    is set (not None, not empty); those values become the named parameters."""
+    clauses, params = list(required) or ["true"], {}
+    for name, (clause, value) in optional.items():
+        if value is not None and value != []:
+            clauses.append(clause)
+            params[name] = value
+    return " AND ".join(clauses), params
 
 
 def permalink(channel_id: str, ts: str) -> str:

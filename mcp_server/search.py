@@ -99,29 +99,28 @@ def hybrid_search(stores: Stores, workspace_id: str, args: SearchArgs) -> Search
 
 
 def _count(conn, filters: Filters) -> tuple[int, int, list[str]]:
-    """How many content messages exist, how many the filters keep, and their ids if few."""
-    total = conn.execute("SELECT count(*) FROM message_metadata WHERE is_content").fetchone()[0]
+    """How many content messages exist, how many the filters keep, and their ids if few.
+
+    Unfiltered queries need none of this: (0, 0, []) and no round trip.
+    """
     if filters.chroma_where() is None:
-        return total, total, []
-    conditions, params = ["is_content"], {}
-    if filters.channel_ids:
-        conditions.append("channel_id = ANY(%(channels)s)")
-        params["channels"] = filters.channel_ids
-    if filters.user_ids:
-        conditions.append("user_id = ANY(%(users)s)")
-        params["users"] = filters.user_ids
-    if filters.since:
-        conditions.append("created_at >= %(since)s")
-        params["since"] = filters.since
-    if filters.until:
-        conditions.append("created_at < %(until)s")
-        params["until"] = filters.until
+        return 0, 0, []
+    total = conn.execute("SELECT count(*) FROM message_metadata WHERE is_content").fetchone()[0]
+    condition, params = lookup.where(
+        ["is_content"],
+        {
+            "channels": ("channel_id = ANY(%(channels)s)", filters.channel_ids),
+            "users": ("user_id = ANY(%(users)s)", filters.user_ids),
+            "since": ("created_at >= %(since)s", filters.since),
+            "until": ("created_at < %(until)s", filters.until),
+        },
+    )
     if filters.in_thread is not None:
-        conditions.append("thread_ts IS NOT NULL" if filters.in_thread else "thread_ts IS NULL")
+        condition += " AND thread_ts IS " + ("NOT NULL" if filters.in_thread else "NULL")
     ids = [
         r[0]
         for r in conn.execute(
-            f"SELECT message_id FROM message_metadata WHERE {' AND '.join(conditions)} "
+            f"SELECT message_id FROM message_metadata WHERE {condition} "
             f"LIMIT {EXACT_CANDIDATES + 1}",
             params,
         )
@@ -129,7 +128,7 @@ def _count(conn, filters: Filters) -> tuple[int, int, list[str]]:
     if len(ids) <= EXACT_CANDIDATES:
         return total, len(ids), ids
     kept = conn.execute(
-        f"SELECT count(*) FROM message_metadata WHERE {' AND '.join(conditions)}", params
+        f"SELECT count(*) FROM message_metadata WHERE {condition}", params
     ).fetchone()[0]
     return total, kept, []
 

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import psycopg
+from psycopg.rows import class_row
 
 from db.stores import Stores
 from mcp_server import lookup
@@ -172,68 +173,60 @@ class WorkspaceTools:
     def list_channels(self) -> ChannelList:
         """Every channel with its kind, topic, purpose, archived flag, members and messages."""
         with self.stores.postgres.tenant(self.workspace_id) as conn:
-            rows = conn.execute(
-                """SELECT c.channel_id, c.name, c.kind, c.topic, c.purpose, c.is_archived,
-                          cardinality(c.member_ids),
+            channels = (
+                conn.cursor(row_factory=class_row(ChannelInfo))
+                .execute(
+                    """SELECT c.channel_id, c.name, c.kind, c.topic, c.purpose, c.is_archived,
+                          cardinality(c.member_ids) AS members,
                           (SELECT count(*) FROM message_metadata m
-                           WHERE m.channel_id = c.channel_id AND m.is_content)
+                           WHERE m.channel_id = c.channel_id AND m.is_content) AS messages
                    FROM channels c ORDER BY c.name"""
-            ).fetchall()
-        return ChannelList(
-            channels=[
-                ChannelInfo(
-                    channel_id=r[0],
-                    name=r[1],
-                    kind=r[2],
-                    topic=r[3],
-                    purpose=r[4],
-                    is_archived=r[5],
-                    members=r[6],
-                    messages=r[7],
                 )
-                for r in rows
-            ]
-        )
+                .fetchall()
+            )
+        return ChannelList(channels=channels)
 
     def find_users(self, args: UserArgs) -> UserList:
         """People whose handle, display name, real name, title or email contains the query,
         most active first."""
         pattern = f"%{args.query.strip().lstrip('@')}%"
         with self.stores.postgres.tenant(self.workspace_id) as conn:
-            rows = conn.execute(
-                f"""{_USER_SELECT}
+            users = (
+                conn.cursor(row_factory=class_row(UserInfo))
+                .execute(
+                    f"""{_USER_SELECT}
                     WHERE u.user_id ILIKE %(p)s OR u.name ILIKE %(p)s OR u.display_name ILIKE %(p)s
                        OR u.real_name ILIKE %(p)s OR u.title ILIKE %(p)s OR u.email ILIKE %(p)s
                     ORDER BY messages DESC, u.user_id LIMIT %(n)s""",
-                {"p": pattern, "n": args.limit},
-            ).fetchall()
-        return UserList(users=[_user(r) for r in rows])
+                    {"p": pattern, "n": args.limit},
+                )
+                .fetchall()
+            )
+        return UserList(users=users)
 
     def get_user(self, user: str) -> UserInfo:
         """One person by id, handle, display name or real name."""
         with self.stores.postgres.tenant(self.workspace_id) as conn:
             (user_id, *_) = lookup.user_ids(conn, [user])
-            row = conn.execute(f"{_USER_SELECT} WHERE u.user_id = %s", [user_id]).fetchone()
-        return _user(row)
+            cursor = conn.cursor(row_factory=class_row(UserInfo))
+            return cursor.execute(f"{_USER_SELECT} WHERE u.user_id = %s", [user_id]).fetchone()
 
     def channel_history(self, args: HistoryArgs) -> HistoryResult:
         """A channel's messages oldest first within an optional window, page by page."""
         with self.stores.postgres.tenant(self.workspace_id) as conn:
             channel = lookup.channel_id(conn, args.channel)
-            conditions = ["channel_id = %(c)s", "is_content"]
-            params: dict = {"c": channel, "n": args.limit + 1}
-            for name, clause, value in (
-                ("since", "created_at >= %(since)s", args.since),
-                ("until", "created_at < %(until)s", args.until),
-                ("cursor", "ts::numeric > %(cursor)s::numeric", args.cursor),
-            ):
-                if value is not None:
-                    conditions.append(clause)
-                    params[name] = value
+            condition, params = lookup.where(
+                ["channel_id = %(c)s", "is_content"],
+                {
+                    "since": ("created_at >= %(since)s", args.since),
+                    "until": ("created_at < %(until)s", args.until),
+                    "cursor": ("ts::numeric > %(cursor)s::numeric", args.cursor),
+                },
+            )
             rows = conn.execute(
-                f"SELECT message_id, ts FROM message_metadata WHERE {' AND '.join(conditions)} "
+                f"SELECT message_id, ts FROM message_metadata WHERE {condition} "
                 "ORDER BY ts::numeric LIMIT %(n)s",
-                params,
+                {**params, "c": channel, "n": args.limit + 1},
             ).fetchall()
         page = rows[: args.limit]
         return HistoryResult(
@@ -244,39 +237,28 @@ class WorkspaceTools:
     def top_links(self, args: LinksArgs) -> LinkList:
         """Links shared in the workspace (optionally one type: github_pr, github_issue, jira,
         google_doc, other) in a time window, ranked by reactions on the sharing messages."""
-        conditions, params = ["true"], {"n": args.limit}
-        for name, clause, value in (
-            ("type", "l.link_type = %(type)s", args.link_type),
-            ("since", "l.created_at >= %(since)s", args.since),
-            ("until", "l.created_at < %(until)s", args.until),
-        ):
-            if value is not None:
-                conditions.append(clause)
-                params[name] = value
-        with self.stores.postgres.tenant(self.workspace_id) as conn:
-            rows = conn.execute(
-                f"""SELECT l.url, min(l.link_type), count(DISTINCT l.message_id),
-                           sum(m.reaction_count), min(l.created_at), max(l.created_at),
-                           min(l.message_id)
-                    FROM links l JOIN message_metadata m USING (workspace_id, message_id)
-                    WHERE {" AND ".join(conditions)}
-                    GROUP BY l.url ORDER BY 4 DESC, 3 DESC, 1 LIMIT %(n)s""",
-                params,
-            ).fetchall()
-        return LinkList(
-            links=[
-                LinkInfo(
-                    url=r[0],
-                    link_type=r[1],
-                    shares=r[2],
-                    reactions=r[3],
-                    first_shared=r[4],
-                    last_shared=r[5],
-                    example_message_id=r[6],
-                )
-                for r in rows
-            ]
+        condition, params = lookup.where(
+            [],
+            {
+                "type": ("l.link_type = %(type)s", args.link_type),
+                "since": ("l.created_at >= %(since)s", args.since),
+                "until": ("l.created_at < %(until)s", args.until),
+            },
         )
+        with self.stores.postgres.tenant(self.workspace_id) as conn:
+            cursor = conn.cursor(row_factory=class_row(LinkInfo))
+            links = cursor.execute(
+                f"""SELECT l.url, min(l.link_type) AS link_type,
+                           count(DISTINCT l.message_id) AS shares,
+                           sum(m.reaction_count) AS reactions, min(l.created_at) AS first_shared,
+                           max(l.created_at) AS last_shared,
+                           min(l.message_id) AS example_message_id
+                    FROM links l JOIN message_metadata m USING (workspace_id, message_id)
+                    WHERE {condition}
+                    GROUP BY l.url ORDER BY reactions DESC, shares DESC, l.url LIMIT %(n)s""",
+                {**params, "n": args.limit},
+            ).fetchall()
+        return LinkList(links=links)
 
     def describe_schema(self) -> SchemaInfo:
         """Tables and columns that sql_metadata_query can read, what they mean, the rules,
@@ -292,19 +274,6 @@ _USER_SELECT = """SELECT u.user_id, u.name, u.real_name, u.display_name, u.title
                   FROM users u"""
 
 
-def _user(row) -> UserInfo:
-    return UserInfo(
-        user_id=row[0],
-        name=row[1],
-        real_name=row[2],
-        display_name=row[3],
-        title=row[4],
-        is_bot=row[5],
-        is_deleted=row[6],
-        messages=row[7],
-    )
-
-
 def lookup_message_id(conn: psycopg.Connection, channel_id: str, ts: str) -> str:
     """The id of the message at (channel, ts), or a tool error."""
     row = conn.execute(
@@ -317,19 +286,16 @@ def lookup_message_id(conn: psycopg.Connection, channel_id: str, ts: str) -> str
 
 
 def _window(conn: psycopg.Connection, args: ReactionsArgs) -> tuple[str, dict]:
-    conditions, params = ["true"], {}
-    if args.channel:
-        conditions.append("m.channel_id = %(channel)s")
-        params["channel"] = lookup.channel_id(conn, args.channel)
-    for name, clause, value in (
-        ("since", "m.created_at >= %(since)s", args.since),
-        ("until", "m.created_at < %(until)s", args.until),
-        ("emoji", "r.emoji = %(emoji)s", args.emoji.strip(":") if args.emoji else None),
-    ):
-        if value is not None:
-            conditions.append(clause)
-            params[name] = value
-    return " AND ".join(conditions), params
+    channel = lookup.channel_id(conn, args.channel) if args.channel else None
+    return lookup.where(
+        [],
+        {
+            "channel": ("m.channel_id = %(channel)s", channel),
+            "since": ("m.created_at >= %(since)s", args.since),
+            "until": ("m.created_at < %(until)s", args.until),
+            "emoji": ("r.emoji = %(emoji)s", args.emoji.strip(":") if args.emoji else None),
+        },
+    )
 
 
 def _reactions_by_message(

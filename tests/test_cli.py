@@ -99,7 +99,9 @@ def test_bench_ingest_json(tmp_path: Path):
 
 
 def test_bench_query_json(tmp_path: Path):
-    result = _run(tmp_path / "data", "bench", "query", "--messages", "3000", "--queries", "5", "--json")
+    result = _run(
+        tmp_path / "data", "bench", "query", "--messages", "3000", "--queries", "5", "--json"
+    )
     assert result.returncode == 0, result.stderr
     bench = json.loads(result.stdout)
     assert bench["messages"] == 3000
