@@ -68,6 +68,25 @@ async def _exercise(client: ClientSession) -> None:
     )
     assert counts.structuredContent["rows"] == [[6]]
 
+    fire = await client.call_tool("reactions_for", {"channel": "general", "emoji": "fire"})
+    assert fire.structuredContent["reactions"][0]["count"] == 6
+    channels = await client.call_tool("list_channels", {})
+    assert len(channels.structuredContent["channels"]) == 6
+    people = await client.call_tool("find_users", {"query": "okafor"})
+    assert [u["user_id"] for u in people.structuredContent["users"]] == ["U03CAROL"]
+    carol = await client.call_tool("get_user", {"user": "carol"})
+    assert carol.structuredContent["title"] == "Product Manager"
+    history = await client.call_tool("channel_history", {"channel": "product", "limit": 3})
+    assert (
+        len(history.structuredContent["messages"]) == 3 and history.structuredContent["next_cursor"]
+    )
+    links = await client.call_tool("top_links", {"link_type": "jira"})
+    assert [link["url"] for link in links.structuredContent["links"]] == [
+        "https://acme.atlassian.net/browse/WEB-311"
+    ]
+    schema = await client.call_tool("describe_schema", {})
+    assert "message_metadata" in {t["name"] for t in schema.structuredContent["tables"]}
+
     refused = await client.call_tool("sql_metadata_query", {"sql": "SELECT * FROM installations"})
     assert refused.isError and "installations" in refused.content[0].text
     unknown = await client.call_tool("get_thread", {"channel": "nope", "thread_ts": "1.0"})
