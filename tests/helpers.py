@@ -1,9 +1,13 @@
 """Assertions shared by the ingest tests: the two stores agree, exactly."""
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
-from db import StoreConfig, Stores
+from db import StoreConfig, Stores, repository
+from db.models import Channel, Message, Reaction, User, Workspace
+from ingest.vector_sync import drain
+from ingest.writer import write_messages
 
 
 def assert_stores_agree(stores: Stores, workspace_id: str) -> set[str]:
@@ -46,3 +50,33 @@ def cli_env(config: StoreConfig) -> dict[str, str]:
     if config.chroma_url:
         env["SLACK_HELPER_CHROMA_URL"] = config.chroma_url
     return env
+
+
+def seed_workspace(
+    stores: Stores, workspace_id: str, text: str, channel_id: str = "C1", channel: str = "general"
+) -> None:
+    """A tiny workspace in both stores: one user, one channel, one message with a reaction."""
+    with stores.postgres.tenant(workspace_id) as conn:
+        repository.upsert_workspace(
+            conn, Workspace(workspace_id=workspace_id, name=f"name-{workspace_id}")
+        )
+        repository.upsert_users(
+            conn, workspace_id, [User(user_id="U1", name=f"user-{workspace_id}")]
+        )
+        repository.upsert_channels(
+            conn, workspace_id, [Channel(channel_id=channel_id, name=channel)]
+        )
+        message = Message(
+            workspace_id=workspace_id,
+            channel_id=channel_id,
+            ts="1700000000.000100",
+            user_id="U1",
+            created_at=datetime(2023, 11, 14, tzinfo=UTC),
+            message_type="message",
+            is_content=True,
+            raw_text=text,
+            text=text,
+            reactions=[Reaction(emoji="tada", user_ids=["U1"])],
+        )
+        write_messages(conn, [message])
+    drain(stores, workspace_id)

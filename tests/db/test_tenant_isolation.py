@@ -1,43 +1,21 @@
 """An attacker's view: bound to workspace A, nothing of workspace B is visible or writable."""
 
-from datetime import UTC, datetime
-
 import psycopg
 import pytest
 
 from db import Stores
-from db.models import Channel, Message, Reaction, User, Workspace
-from ingest.vector_sync import drain
-from ingest.writer import write_messages
 from tests.db.test_migrations import TENANT_TABLES
+from tests.helpers import seed_workspace
 
 
 def _seed(stores: Stores, ws: str, text: str) -> None:
+    seed_workspace(stores, ws, text)
     with stores.postgres.tenant(ws) as conn:
-        from db import repository
-
-        repository.upsert_workspace(conn, Workspace(workspace_id=ws, name=f"name-{ws}"))
-        repository.upsert_users(conn, ws, [User(user_id="U1", name=f"user-{ws}")])
-        repository.upsert_channels(conn, ws, [Channel(channel_id="C1", name="general")])
-        message = Message(
-            workspace_id=ws,
-            channel_id="C1",
-            ts="1700000000.000100",
-            user_id="U1",
-            created_at=datetime(2023, 11, 14, tzinfo=UTC),
-            message_type="message",
-            is_content=True,
-            raw_text=text,
-            text=text,
-            reactions=[Reaction(emoji="tada", user_ids=["U1"])],
-        )
-        write_messages(conn, [message])
         conn.execute(
             "INSERT INTO installations (workspace_id, installation_id, bot_token) "
             "VALUES (%s, 'i1', %s)",
             [ws, f"xoxb-secret-{ws}"],
         )
-    drain(stores, ws)
 
 
 @pytest.fixture

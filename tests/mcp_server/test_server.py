@@ -5,7 +5,6 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -14,14 +13,11 @@ from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamablehttp_client
 from mcp.shared.memory import create_connected_server_and_client_session
 
-from db import StoreConfig, Stores, repository
-from db.models import Channel, Message, Workspace
+from db import StoreConfig, Stores
 from ingest.sample_export import TEAM_ID
-from ingest.vector_sync import drain
-from ingest.writer import write_messages
 from mcp_server.server import build_server
 from mcp_server.tokens import create_token
-from tests.helpers import cli_env
+from tests.helpers import cli_env, seed_workspace
 
 pytestmark = pytest.mark.anyio
 
@@ -164,26 +160,9 @@ def test_http_without_a_valid_token_gets_401_and_no_data(http_server: str, heade
 
 async def test_a_token_only_ever_sees_its_own_workspace(http_server: str, sample_stores: Stores):
     other = "TOTHER01"
-    with sample_stores.postgres.tenant(other) as conn:
-        repository.upsert_workspace(conn, Workspace(workspace_id=other, name="other"))
-        repository.upsert_channels(conn, other, [Channel(channel_id="CSECRET", name="secret")])
-        write_messages(
-            conn,
-            [
-                Message(
-                    workspace_id=other,
-                    channel_id="CSECRET",
-                    ts="1709600000.000001",
-                    user_id="UX",
-                    created_at=datetime(2024, 3, 5, tzinfo=UTC),
-                    message_type="message",
-                    is_content=True,
-                    text="How we deploy to production: the secret way",
-                    raw_text="x",
-                )
-            ],
-        )
-    drain(sample_stores, other)
+    seed_workspace(
+        sample_stores, other, "How we deploy to production: the secret way", "CSECRET", "secret"
+    )
     headers = {"Authorization": f"Bearer {create_token(sample_stores, other)}"}
     async with streamablehttp_client(http_server, headers=headers) as (read, write, _):
         async with ClientSession(read, write) as client:
