@@ -134,22 +134,26 @@ class VectorStore:
         }
 
     def query(
-        self, workspace_id: str, embedding: np.ndarray, limit: int, where: dict | None = None
+        self,
+        workspace_id: str,
+        embedding: np.ndarray,
+        limit: int,
+        where: dict | None = None,
+        with_documents: bool = True,
     ) -> list[VectorHit]:
-        """Nearest messages to `embedding`, optionally filtered on metadata."""
+        """Nearest messages to `embedding`, optionally filtered on metadata.
+
+        Deep candidate lists that are filtered afterwards need no documents: leaving them out
+        saves most of the cost of a large `limit`.
+        """
+        include = ["metadatas", "distances"] + (["documents"] if with_documents else [])
         res = self.collection(workspace_id).query(
-            query_embeddings=[embedding],
-            n_results=limit,
-            where=where,
-            include=["documents", "metadatas", "distances"],
+            query_embeddings=[embedding], n_results=limit, where=where, include=include
         )
+        documents = res["documents"][0] if with_documents else [""] * len(res["ids"][0])
         return [
             VectorHit(id=i, document=d or "", metadata=m or {}, distance=dist)
             for i, d, m, dist in zip(
-                res["ids"][0],
-                res["documents"][0],
-                res["metadatas"][0],
-                res["distances"][0],
-                strict=True,
+                res["ids"][0], documents, res["metadatas"][0], res["distances"][0], strict=True
             )
         ]

@@ -146,7 +146,8 @@ def _vector_side(
     """Ranked ids from the cheapest strategy that still returns the true nearest messages."""
     vectors = stores.vectors
     if filters.chroma_where() is None:
-        return [h.id for h in vectors.query(workspace_id, query, depth)], "unfiltered"
+        hits = vectors.query(workspace_id, query, depth, with_documents=False)
+        return [h.id for h in hits], "unfiltered"
     if kept == 0:
         return [], "empty-filter"
     if candidates:
@@ -160,11 +161,13 @@ def _vector_side(
     share = kept / max(total, 1)
     oversample = math.ceil(depth / share * 2)
     if oversample <= OVERSAMPLE_LIMIT:
-        hits = vectors.query(workspace_id, query, min(oversample, total))
+        hits = vectors.query(workspace_id, query, min(oversample, total), with_documents=False)
         kept_hits = [h.id for h in hits if filters.accepts(h.metadata)]
         if len(kept_hits) >= min(depth, kept):
             return kept_hits[:depth], "post-filter"
-    hits = vectors.query(workspace_id, query, depth, where=filters.chroma_where())
+    hits = vectors.query(
+        workspace_id, query, depth, where=filters.chroma_where(), with_documents=False
+    )
     return [h.id for h in hits], "chroma-where"
 
 
