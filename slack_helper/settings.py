@@ -36,14 +36,5 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(16, ge=1, description="Texts per embedding forward pass.")
 
     def store_config(self) -> StoreConfig:
-        """The stores' part of the settings."""
-        return StoreConfig(
-            data_dir=self.data_dir,
-            database_url=self.database_url,
-            chroma_url=self.chroma_url,
-            chroma_tenant=self.chroma_tenant,
-            chroma_database=self.chroma_database,
-            app_role=self.app_role,
-            app_role_password=self.app_role_password,
-            embedding_batch_size=self.embedding_batch_size,
-        )
+        """The stores' part of the settings (the fields the two models share)."""
+        return StoreConfig(**self.model_dump(include=set(StoreConfig.model_fields)))
