@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from db import StoreError, Stores, open_stores, repository
+from db.models import WorkspaceStatus
 from db.workspaces import resolve_workspace
 from ingest.export_archive import ExportError
 from ingest.export_import import import_export
@@ -108,40 +109,12 @@ def status(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> No
     if as_json:
         _print_json(report)
         return
-    table = Table(
-        "workspace",
-        "messages (pg)",
-        "embeddable",
-        "in chroma",
-        "users",
-        "channels",
-        "reactions",
-        "links",
-        "files",
-        "pending",
-        "dead",
-        "indexed through",
-    )
-    for w in report.workspaces:
-        table.add_row(
-            f"{w.name} ({w.workspace_id})",
-            *(
-                str(v)
-                for v in (
-                    w.messages_postgres,
-                    w.messages_embeddable,
-                    w.messages_chroma,
-                    w.users,
-                    w.channels,
-                    w.reactions,
-                    w.links,
-                    w.files,
-                    w.outbox_pending,
-                    w.outbox_dead,
-                )
-            ),
-            w.indexed_through.isoformat(timespec="seconds") if w.indexed_through else "-",
-        )
+    # one column per workspace: twelve metrics side by side do not fit a terminal
+    table = Table("", *(f"{w.name} ({w.workspace_id})" for w in report.workspaces))
+    for metric in WorkspaceStatus.model_fields:
+        if metric not in ("workspace_id", "name"):
+            values = [getattr(w, metric) for w in report.workspaces]
+            table.add_row(metric, *("-" if v is None else str(v) for v in values))
     out.print(table)
 
 
