@@ -61,6 +61,11 @@ class SearchHit(MessageRef):
     """A message found by search, with how it was found."""
 
     score: float = Field(description="Fused rank score; higher is better.")
+    similarity: float | None = Field(
+        None,
+        description="Cosine similarity to the query (0-1, higher is closer); null when found "
+        "by exact words only. Below about 0.3 the message is likely unrelated.",
+    )
     matched_by: list[Literal["semantic", "keyword"]]
 
 

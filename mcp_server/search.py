@@ -80,17 +80,18 @@ def hybrid_search(stores: Stores, workspace_id: str, args: SearchArgs) -> Search
         )
         total, kept, candidates = _count(conn, filters)
     query_vector = stores.embedder.embed([args.query])[0]
-    semantic, strategy = _vector_side(
+    similarity, strategy = _vector_side(
         stores, workspace_id, query_vector, filters, depth, total, kept, candidates
     )
     keyword = _keyword_side(stores, workspace_id, args.query, filters, depth)
-    fused = _fuse({"semantic": semantic, "keyword": keyword})[: args.limit]
+    fused = _fuse({"semantic": list(similarity), "keyword": keyword})[: args.limit]
     refs = lookup.message_refs(stores, workspace_id, [message_id for message_id, _, _ in fused])
     scores = {message_id: (score, sources) for message_id, score, sources in fused}
     hits = [
         SearchHit(
             **ref.model_dump(),
             score=round(scores[ref.message_id][0], 5),
+            similarity=_rounded(similarity.get(ref.message_id)),
             matched_by=scores[ref.message_id][1],
         )
         for ref in refs
@@ -142,33 +143,38 @@ def _vector_side(
     total: int,
     kept: int,
     candidates: list[str],
-) -> tuple[list[str], str]:
-    """Ranked ids from the cheapest strategy that still returns the true nearest messages."""
+) -> tuple[dict[str, float], str]:
+    """Cosine similarity of the nearest messages, best first, from the cheapest strategy that
+    still returns the true nearest ones."""
     vectors = stores.vectors
     if filters.chroma_where() is None:
         hits = vectors.query(workspace_id, query, depth, with_documents=False)
-        return [h.id for h in hits], "unfiltered"
+        return {h.id: 1.0 - h.distance for h in hits}, "unfiltered"
     if kept == 0:
-        return [], "empty-filter"
+        return {}, "empty-filter"
     if candidates:
         # few enough to score exactly: recall 1.0, and no Chroma filter cost
         found = vectors.collection(workspace_id).get(ids=candidates, include=["embeddings"])
         if not found["ids"]:
-            return [], "exact-candidates"
+            return {}, "exact-candidates"
         scores = np.asarray(found["embeddings"]) @ query
         order = np.argsort(-scores)[:depth]
-        return [found["ids"][i] for i in order], "exact-candidates"
+        return {found["ids"][i]: float(scores[i]) for i in order}, "exact-candidates"
     share = kept / max(total, 1)
     oversample = math.ceil(depth / share * 2)
     if oversample <= OVERSAMPLE_LIMIT:
         hits = vectors.query(workspace_id, query, min(oversample, total), with_documents=False)
-        kept_hits = [h.id for h in hits if filters.accepts(h.metadata)]
+        kept_hits = [h for h in hits if filters.accepts(h.metadata)]
         if len(kept_hits) >= min(depth, kept):
-            return kept_hits[:depth], "post-filter"
+            return {h.id: 1.0 - h.distance for h in kept_hits[:depth]}, "post-filter"
     hits = vectors.query(
         workspace_id, query, depth, where=filters.chroma_where(), with_documents=False
     )
-    return [h.id for h in hits], "chroma-where"
+    return {h.id: 1.0 - h.distance for h in hits}, "chroma-where"
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def keyword_terms(query: str, limit: int = 4) -> list[str]:
