@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import anyio
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.fastmcp import Context, FastMCP
@@ -113,9 +114,11 @@ def _tools_for(ctx: Context) -> WorkspaceTools:
     return WorkspaceTools(state.stores, workspace_id)
 
 
-def _call(method: Callable[[], Any]) -> Any:
+async def _call(method: Callable[[], Any]) -> Any:
+    """Run a blocking tool in a worker thread, so independent calls of one client run in
+    parallel and the event loop keeps serving other sessions."""
     try:
-        return method()
+        return await anyio.to_thread.run_sync(method)
     except ToolInputError as exc:
         raise ToolError(str(exc)) from exc
 
@@ -126,9 +129,9 @@ def _flat_tool(name: str, args_model: type[BaseModel]) -> Callable[..., Any]:
     method = getattr(WorkspaceTools, name)
     result = inspect.signature(method).return_annotation
 
-    def tool(ctx: Context, **kwargs: Any) -> Any:
+    async def tool(ctx: Context, **kwargs: Any) -> Any:
         tools = _tools_for(ctx)
-        return _call(lambda: method(tools, args_model(**kwargs)))
+        return await _call(lambda: method(tools, args_model(**kwargs)))
 
     parameters = [inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)]
     for field, info in args_model.model_fields.items():
@@ -146,9 +149,9 @@ def _flat_tool(name: str, args_model: type[BaseModel]) -> Callable[..., Any]:
 def _plain_tool(name: str) -> Callable[..., Any]:
     method = getattr(WorkspaceTools, name)
 
-    def tool(ctx: Context) -> Any:
+    async def tool(ctx: Context) -> Any:
         tools = _tools_for(ctx)
-        return _call(lambda: method(tools))
+        return await _call(lambda: method(tools))
 
     parameters = [inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)]
     return _named(
@@ -157,9 +160,9 @@ def _plain_tool(name: str) -> Callable[..., Any]:
 
 
 def _get_user_tool() -> Callable[..., Any]:
-    def get_user(ctx: Context, user: str) -> contracts.UserInfo:
+    async def get_user(ctx: Context, user: str) -> contracts.UserInfo:
         tools = _tools_for(ctx)
-        return _call(lambda: tools.get_user(user))
+        return await _call(lambda: tools.get_user(user))
 
     get_user.__doc__ = WorkspaceTools.get_user.__doc__
     return get_user
