@@ -23,6 +23,8 @@ from psycopg.conninfo import make_conninfo
 from db import StoreConfig, Stores, open_stores
 from db.embedder import MiniLMEmbedder
 from db.migrate import reader_role
+from ingest.export_import import import_export
+from ingest.sample_export import write_sample_export
 
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
@@ -135,3 +137,26 @@ def _chroma_admin():
             anonymized_telemetry=False,
         )
     )
+
+
+@pytest.fixture(scope="module", params=["embedded", "server"])
+def sample_config(request, tmp_path_factory) -> Iterator[StoreConfig]:
+    """A fresh database for the module's sample workspace, on each backend."""
+    skip_without_servers(request.param)
+    root = tmp_path_factory.mktemp("sample")
+    with fresh_store_config(request, request.param, root / "data") as config:
+        yield config
+
+
+@pytest.fixture(scope="module")
+def sample_stores(sample_config: StoreConfig, embedder, tmp_path_factory) -> Iterator[Stores]:
+    """The sample workspace imported once per module and backend; tests only read it."""
+    with open_stores(sample_config, embedder=embedder) as stores:
+        import_export(stores, write_sample_export(tmp_path_factory.mktemp("export")))
+        yield stores
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests run on asyncio (the MCP SDK's transports use anyio)."""
+    return "asyncio"
