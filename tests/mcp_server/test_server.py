@@ -13,6 +13,10 @@ from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamablehttp_client
 from mcp.shared.memory import create_connected_server_and_client_session
 
+from agent.contracts import Request
+from agent.graph import run
+from agent.playbook import AgentContext
+from agent.toolbox import remote_toolbox
 from db import StoreConfig, Stores
 from ingest.sample_export import TEAM_ID
 from mcp_server.server import build_server
@@ -179,3 +183,17 @@ async def test_a_token_only_ever_sees_its_own_workspace(http_server: str, sample
                 "get_thread", {"channel": "engineering", "thread_ts": "1709546400.900000"}
             )
             assert stolen.isError
+
+
+async def test_the_agent_loads_its_tools_from_a_remote_server(
+    http_server: str, sample_stores: Stores
+):
+    token = create_token(sample_stores, TEAM_ID, "agent")
+    async with remote_toolbox(http_server, token) as toolbox:
+        context = AgentContext(toolbox=toolbox, embed=sample_stores.embedder.embed)
+        result = await run(
+            Request(task="answer", question="How do we deploy to production?"), context
+        )
+
+    assert result.found
+    assert result.citations[0].message_id == f"{TEAM_ID}:C02ENG:1709546400.900000"

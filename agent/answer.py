@@ -1,0 +1,154 @@
+"""Answering a question offline: search with the filters the question names, open the best
+threads, quote the messages that answer it, or say plainly that nothing does."""
+
+import re
+
+from agent.contracts import Draft, Request, Section
+from agent.intent import Intent, read_intent
+from agent.playbook import AgentContext, call, done, quote_point
+from agent.toolbox import ToolOutcome
+from mcp_server.contracts import MessageRef, SearchHit, SearchResult, ThreadResult
+
+# MiniLM cosine similarity at which a message is about the question on meaning alone (measured
+# on the sample workspace: direct answers score 0.45-0.75, unrelated chatter below 0.3). Short
+# messages score low even when on topic ("Incident: API returning 502s" vs "the incident":
+# 0.19), so a message sharing a content word with the question needs only WEAK.
+RELEVANT = 0.4
+WEAK = 0.15
+THREADS_TO_OPEN = 3
+
+MAX_STEPS = 4
+INSTRUCTIONS = (
+    "Answer the user's question about their Slack workspace from what the tools return. "
+    "Search first (semantic_search, with channel, people and time filters when the question "
+    "names them); open the threads of the best hits with get_thread; use sql_metadata_query "
+    "(after describe_schema) for counts and rankings. When the results do not answer the "
+    "question, set found to false and say so plainly; never invent an answer."
+)
+
+
+def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
+    """Step 1: channels and people (to read the question); 2: searches; 3: the best threads."""
+    if not done(outcomes, "list_channels"):
+        return [
+            call("list_channels", {}, 1),
+            call("find_users", {"query": "", "limit": 200}, 1, 1),
+        ]
+    if not [o for o in outcomes if o.name == "semantic_search"]:
+        intent = intent_of(request, outcomes, context)
+        searches = [_search_args(intent.topic, intent, context.top_k)]
+        searches += [_search_args(f"PR {n}", intent, context.top_k) for n in intent.pr_numbers]
+        return [call("semantic_search", args, 2, n) for n, args in enumerate(searches)]
+    if not [o for o in outcomes if o.name == "get_thread"]:
+        roots = _thread_roots(relevant_hits(outcomes))[:THREADS_TO_OPEN]
+        return [
+            call("get_thread", {"channel": channel, "thread_ts": ts}, 3, n)
+            for n, (channel, ts) in enumerate(roots)
+        ]
+    return []
+
+
+def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext) -> Draft:
+    """The relevant messages quoted, grouped by thread, best thread first."""
+    hits = relevant_hits(outcomes)
+    if not hits:
+        return Draft(
+            found=False,
+            summary="I found nothing in this workspace that answers this question.",
+        )
+    threads = {
+        (t.messages[0].channel_id, t.thread_ts): t.messages
+        for o in done(outcomes, "get_thread")
+        for t in [ThreadResult.model_validate(o.data)]
+        if t.messages
+    }
+    sections: list[Section] = []
+    shown: set[str] = set()
+    for hit in hits:
+        if hit.message_id in shown:
+            continue
+        messages = threads.get((hit.channel_id, hit.thread_ts or hit.ts), [hit])
+        fresh = [m for m in messages if m.message_id not in shown]
+        shown.update(m.message_id for m in fresh)
+        title = f"#{hit.channel}, {fresh[0].time:%Y-%m-%d}" + (
+            " (thread)" if len(fresh) > 1 else ""
+        )
+        sections.append(Section(title=title, points=[quote_point(m) for m in fresh[:6]]))
+        if len(sections) == THREADS_TO_OPEN:
+            break
+    best = hits[0]
+    summary = (
+        f"The closest answer is from {best.user or 'someone'} in #{best.channel} "
+        f"on {best.time:%Y-%m-%d}: \u201c{' '.join(best.text.split())}\u201d"
+    )
+    return Draft(found=True, summary=summary, sections=sections)
+
+
+def intent_of(request: Request, outcomes: list[ToolOutcome], context: AgentContext) -> Intent:
+    """The question read against the workspace's channel names and people."""
+    channels = [c["name"] for o in done(outcomes, "list_channels") for c in o.data["channels"]]
+    handles: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for o in done(outcomes, "find_users"):
+        for user in o.data["users"]:
+            for handle in (user["name"], user["display_name"]):
+                if handle:
+                    handles.setdefault(handle.lower(), user["user_id"])
+            if not user["is_bot"]:
+                for part in (user["real_name"] or "").split():
+                    names.setdefault(part.lower(), user["user_id"])
+    intent = read_intent(request.question, channels, handles, names, context.now)
+    updates: dict = {}
+    if request.channels:
+        updates["channels"] = request.channels
+    if request.since or request.until:
+        updates |= {"since": request.since, "until": request.until}
+    return intent.model_copy(update=updates)
+
+
+def relevant_hits(outcomes: list[ToolOutcome]) -> list[SearchHit]:
+    """Search hits that are about what was searched: close in meaning, or sharing a word with
+    the query (or an exact term: a PR number, an error code) and not far off in meaning; best
+    fused score first, each once."""
+    hits: dict[str, SearchHit] = {}
+    for o in done(outcomes, "semantic_search"):
+        stems = _stems(o.args["query"])
+        for hit in SearchResult.model_validate(o.data).hits:
+            similarity = hit.similarity or 0.0
+            shares_words = "keyword" in hit.matched_by or bool(stems & _stems(hit.text))
+            if similarity >= RELEVANT or (shares_words and similarity >= WEAK):
+                hits.setdefault(hit.message_id, hit)
+    return sorted(hits.values(), key=lambda h: -h.score)
+
+
+_STOPWORDS = frozenset(
+    "what when where which while with would could should about there their they them then "
+    "than this that these those have from were does doing done into your yours said tell "
+    "know anyone someone people thing things also just like make made been being".split()
+)
+
+
+def _stems(text: str) -> set[str]:
+    """Content words cut to five letters: a crude stem ("deploys", "deployed" -> "deplo")."""
+    words = re.findall(r"[a-z][a-z0-9]{3,}", text.lower())
+    return {w[:5] for w in words if w not in _STOPWORDS}
+
+
+def _search_args(query: str, intent: Intent, limit: int) -> dict:
+    args: dict = {"query": query, "limit": limit}
+    if intent.channels:
+        args["channels"] = intent.channels
+    if intent.users:
+        args["users"] = intent.users
+    if intent.since:
+        args["since"] = intent.since.isoformat()
+    if intent.until:
+        args["until"] = intent.until.isoformat()
+    return args
+
+
+def _thread_roots(hits: list[MessageRef]) -> list[tuple[str, str]]:
+    roots = [
+        (hit.channel_id, hit.thread_ts or hit.ts) for hit in hits if hit.thread_ts or hit.replies
+    ]
+    return list(dict.fromkeys(roots))

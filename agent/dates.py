@@ -1,0 +1,67 @@
+"""Time windows from what people type: `7d`, `2016-07-01`, "last week", "yesterday", "in March"."""
+
+import re
+from calendar import month_name
+from datetime import UTC, date, datetime, timedelta
+
+_DURATION = re.compile(r"^(\d+)\s*([hdwm])$")
+_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+_MONTHS = {name.lower(): n for n, name in enumerate(month_name) if name}
+
+
+def parse_moment(value: str, now: datetime) -> datetime:
+    """A duration back from `now` (`7d`, `24h`, `2w`, `3m` months) or an ISO date or time."""
+    text = value.strip().lower()
+    if match := _DURATION.match(text):
+        amount, unit = int(match[1]), match[2]
+        if unit == "m":
+            return now - timedelta(days=30 * amount)
+        return now - amount * _UNITS[unit]
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise ValueError(
+            f"not a time: {value!r}; use a duration such as 7d or 24h, or a date such as 2016-07-01"
+        ) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def window_in(text: str, now: datetime) -> tuple[datetime | None, datetime | None]:
+    """The time window a question names, or (None, None)."""
+    lowered = text.lower()
+    today = _midnight(now.date())
+    if "yesterday" in lowered:
+        return today - timedelta(days=1), today
+    if "today" in lowered:
+        return today, None
+    week_start = today - timedelta(days=now.weekday())
+    if "last week" in lowered:
+        return week_start - timedelta(weeks=1), week_start
+    if "this week" in lowered:
+        return week_start, None
+    month_start = today.replace(day=1)
+    if "last month" in lowered:
+        return (month_start - timedelta(days=1)).replace(day=1), month_start
+    if "this month" in lowered:
+        return month_start, None
+    if match := re.search(r"(?:last|past) (\d+) (day|week)s?", lowered):
+        unit = timedelta(days=1) if match[2] == "day" else timedelta(weeks=1)
+        return now - int(match[1]) * unit, None
+    if match := re.search(r"\b(\d{4}-\d{2}-\d{2})\b", text):
+        start = _midnight(date.fromisoformat(match[1]))
+        if re.search(r"\b(since|after|from)\s+" + match[1], lowered):
+            return start, None
+        if re.search(r"\b(before|until)\s+" + match[1], lowered):
+            return None, start
+        return start, start + timedelta(days=1)
+    if match := re.search(r"\bin (" + "|".join(_MONTHS) + r")\b", lowered):
+        month = _MONTHS[match[1]]
+        year = now.year if month <= now.month else now.year - 1
+        start = _midnight(date(year, month, 1))
+        end = _midnight(date(year + (month == 12), month % 12 + 1, 1))
+        return start, end
+    return None, None
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)

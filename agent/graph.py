@@ -1,0 +1,137 @@
+"""One graph for every task: plan -> act (tools in parallel, bounded steps) -> compose -> verify.
+
+With a chat model in the run context the model plans and composes; without one the task's
+playbook does, deterministically. Either way the tools are the MCP server's and every citation
+is checked against this run's tool results before anything is shown.
+"""
+
+import asyncio
+import operator
+import time
+from types import ModuleType
+from typing import Annotated, TypedDict
+
+from langchain_core.messages import AnyMessage, ToolCall
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.message import add_messages
+from langgraph.runtime import Runtime
+
+from agent import answer, evidence, llm, newsletter, pr_review
+from agent.contracts import Draft, Request, Result, UsedTool
+from agent.playbook import AgentContext
+from agent.toolbox import ToolOutcome
+
+PLAYBOOKS: dict[str, ModuleType] = {
+    "answer": answer,
+    "newsletter": newsletter,
+    "pr_review": pr_review,
+}
+
+
+class AgentState(TypedDict, total=False):
+    """What flows between the nodes."""
+
+    request: Request
+    messages: Annotated[list[AnyMessage], add_messages]  # the model's conversation
+    pending: list[ToolCall]
+    outcomes: Annotated[list[ToolOutcome], operator.add]
+    steps: int
+    draft: Draft
+    dropped: list[str]
+
+
+async def plan(state: AgentState, runtime: Runtime[AgentContext]) -> AgentState:
+    """Choose the next tool calls (none when there is enough to compose)."""
+    context, request = runtime.context, state["request"]
+    playbook = PLAYBOOKS[request.task]
+    if context.model is None:
+        return {"pending": playbook.plan(request, state.get("outcomes", []), context)}
+    messages = state.get("messages") or llm.opening(request, playbook.INSTRUCTIONS)
+    reply = await llm.plan(context.model, list(context.toolbox.tools.values()), messages)
+    fresh = [] if state.get("messages") else messages
+    return {"pending": list(reply.tool_calls), "messages": [*fresh, reply]}
+
+
+def after_plan(state: AgentState, runtime: Runtime[AgentContext]) -> str:
+    """Act while there are calls to make and steps left, else compose."""
+    if state.get("pending") and state.get("steps", 0) < _max_steps(state, runtime.context):
+        return "act"
+    return "compose"
+
+
+async def act(state: AgentState, runtime: Runtime[AgentContext]) -> AgentState:
+    """Run the step's tool calls in parallel."""
+    toolbox = runtime.context.toolbox
+    outcomes = await asyncio.gather(
+        *(toolbox.call(c["id"], c["name"], c["args"]) for c in state["pending"])
+    )
+    update: AgentState = {
+        "outcomes": list(outcomes),
+        "pending": [],
+        "steps": state.get("steps", 0) + 1,
+    }
+    if runtime.context.model is not None:
+        update["messages"] = llm.tool_messages(list(outcomes))
+    return update
+
+
+async def compose(state: AgentState, runtime: Runtime[AgentContext]) -> AgentState:
+    """Write the draft: the model's structured output, or the playbook's extractive one."""
+    context, request = runtime.context, state["request"]
+    if context.model is None:
+        playbook = PLAYBOOKS[request.task]
+        draft = playbook.compose(request, state.get("outcomes", []), context)
+    else:
+        draft = await llm.compose(context.model, state["messages"])
+    return {"draft": draft}
+
+
+def verify(state: AgentState) -> AgentState:
+    """Keep only citations the tools returned in this run, with quotes that are really there."""
+    draft, dropped = evidence.verify(state["draft"], evidence.messages_in(state["outcomes"]))
+    return {"draft": draft, "dropped": dropped}
+
+
+def _max_steps(state: AgentState, context: AgentContext) -> int:
+    return context.max_steps or PLAYBOOKS[state["request"].task].MAX_STEPS
+
+
+def build_graph():
+    """The compiled graph; run it with `run`."""
+    graph = StateGraph(AgentState, context_schema=AgentContext)
+    graph.add_node("plan", plan)
+    graph.add_node("act", act)
+    graph.add_node("compose", compose)
+    graph.add_node("verify", verify)
+    graph.add_edge(START, "plan")
+    graph.add_conditional_edges("plan", after_plan, ["act", "compose"])
+    graph.add_edge("act", "plan")
+    graph.add_edge("compose", "verify")
+    graph.add_edge("verify", END)
+    return graph.compile()
+
+
+_GRAPH = build_graph()
+
+
+async def run(request: Request, context: AgentContext) -> Result:
+    """Run one request to a Result with verified citations."""
+    started = time.perf_counter()
+    state = await _GRAPH.ainvoke(
+        {"request": request, "outcomes": [], "steps": 0},
+        context=context,
+        config={"recursion_limit": 4 * (context.max_steps or 12) + 8},
+    )
+    outcomes: list[ToolOutcome] = state["outcomes"]
+    draft: Draft = state["draft"]
+    found_messages = evidence.messages_in(outcomes)
+    return Result(
+        task=request.task,
+        mode="offline" if context.model is None else "llm",
+        found=draft.found,
+        draft=draft,
+        citations=evidence.citations(draft, found_messages),
+        tool_calls=[UsedTool(name=o.name, args=o.args) for o in outcomes],
+        dropped_citations=state.get("dropped", []),
+        latency_ms=round((time.perf_counter() - started) * 1000, 1),
+    )

@@ -1,0 +1,83 @@
+"""The deterministic planner's reading of a request: channels, people, dates, PRs, URLs."""
+
+import re
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from agent.dates import window_in
+
+_PR = re.compile(r"(?:\bPR\s*#?|\bpull request\s*#?|/pull/|(?<![\w/])#)(\d{1,6})\b", re.I)
+_URL = re.compile(r"https?://[^\s>|]+")
+_DIGEST = re.compile(
+    r"\b(summari[sz]e|summary|digest|newsletter|recap|what happened|highlights|catch me up)\b",
+    re.I,
+)
+_SAID = re.compile(
+    r"\b(what|anything)\s+(did|does|do|has|have)\s+(\w+\s+)?"
+    r"(say|said|write|wrote|post|posted|mention|mentioned|think)(\s+(about|of|on))?\b",
+    re.I,
+)
+_FILLER = re.compile(
+    r"\b(in|on|from|by|during|since|before|after|last|this|past|week|month|yesterday|today)\b",
+    re.I,
+)
+
+
+class Intent(BaseModel):
+    """What the question asks about, resolved against the workspace's channels and people."""
+
+    topic: str
+    channels: list[str] = []
+    users: list[str] = []
+    since: datetime | None = None
+    until: datetime | None = None
+    pr_numbers: list[int] = []
+    urls: list[str] = []
+    digest: bool = False
+
+
+def read_intent(
+    question: str,
+    channel_names: list[str],
+    handles: dict[str, str],
+    names: dict[str, str],
+    now: datetime,
+) -> Intent:
+    """Parse `question`. `handles` maps lower-cased user and display names to user ids (matched
+    in any case, or after @); `names` maps lower-cased parts of real names (matched only when
+    capitalised, so "Deploy Bot" does not turn "deploy" into a person)."""
+    channels = [
+        name
+        for name in channel_names
+        if re.search(rf"(?:#|\bin\s+(?:the\s+)?){re.escape(name)}\b", question, re.I)
+    ]
+    words = re.findall(r"@?[A-Za-z][\w.-]*[\w]", question)
+    people: dict[str, str] = {}
+    for word in words:
+        key = word.lstrip("@").lower()
+        if key in handles:
+            people[word] = handles[key]
+        elif word[0].isupper() and key in names:
+            people[word] = names[key]
+    users = list(dict.fromkeys(people.values()))
+    since, until = window_in(question, now)
+    topic = question
+    for name in channels:
+        topic = re.sub(rf"(?:#|\bin\s+(?:the\s+)?){re.escape(name)}\b", " ", topic, flags=re.I)
+    for word in people:
+        topic = re.sub(rf"(?<![\w@]){re.escape(word)}\b", " ", topic)
+    topic = _SAID.sub(" ", topic)
+    if since or until:
+        topic = _FILLER.sub(" ", re.sub(r"\d{4}-\d{2}-\d{2}", " ", topic))
+    topic = re.sub(r"\s+", " ", topic).strip(" ?.,") or question
+    return Intent(
+        topic=topic,
+        channels=channels,
+        users=users,
+        since=since,
+        until=until,
+        pr_numbers=[int(n) for n in dict.fromkeys(_PR.findall(question))],
+        urls=_URL.findall(question),
+        digest=bool(_DIGEST.search(question)),
+    )

@@ -1,0 +1,53 @@
+"""The run context and the helpers the task playbooks share.
+
+A playbook (answer.py, newsletter.py, pr_review.py) is a module with INSTRUCTIONS for the model,
+MAX_STEPS (tool-calling rounds), and the offline mode's `plan(request, outcomes, context)` (the
+next tool calls, empty when done) and `compose(request, outcomes, context)` (an extractive Draft).
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+from langchain_core.messages import ToolCall
+
+from agent.contracts import Claim, Point
+from agent.toolbox import Toolbox, ToolOutcome
+from mcp_server.contracts import MessageRef
+
+Embed = Callable[[Sequence[str]], np.ndarray]
+
+
+@dataclass
+class AgentContext:
+    """Per-run settings (LangGraph's run-scoped context): tools, model, limits, clock."""
+
+    toolbox: Toolbox
+    model: object | None = None  # a LangChain chat model; None runs the offline mode
+    embed: Embed | None = None  # for the newsletter's topic clustering
+    top_k: int = 8
+    max_steps: int | None = None  # None: the task's own MAX_STEPS
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+def call(name: str, args: dict, step: int, n: int = 0) -> ToolCall:
+    """A tool call with an id unique within the run."""
+    return ToolCall(name=name, args=args, id=f"offline-{step}-{n}-{name}", type="tool_call")
+
+
+def done(outcomes: list[ToolOutcome], name: str) -> list[ToolOutcome]:
+    """The successful outcomes of one tool."""
+    return [o for o in outcomes if o.name == name and o.ok and o.data is not None]
+
+
+def quote_point(ref: MessageRef, limit: int = 280) -> Point:
+    """A point that quotes one message, attributed, with that message as its citation."""
+    text = " ".join(ref.text.split())
+    quoted = text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+    who = ref.user or "someone"
+    when = ref.time.strftime("%Y-%m-%d")
+    return Point(
+        text=f"{who} in #{ref.channel} ({when}): \u201c{quoted}\u201d",
+        citations=[Claim(message_id=ref.message_id, quote=quoted.removesuffix(" …"))],
+    )

@@ -1,0 +1,112 @@
+"""A Result as Markdown (terminal, files), Slack Block Kit (chat.postMessage) or HTML."""
+
+import html
+import json
+
+from agent.contracts import Claim, Result
+
+MODE_NOTE = {
+    "llm": "written by the configured model",
+    "offline": "offline mode: quoted from the workspace, no model",
+}
+_TITLES = {"answer": "Answer", "newsletter": "Newsletter", "pr_review": "PR review"}
+_BLOCK_TEXT = 2900  # Slack rejects section text over 3000 characters
+_MAX_BLOCKS = 48  # and messages over 50 blocks
+
+
+def link(permalink: str, base_url: str | None) -> str:
+    """A permalink path made absolute when the workspace's URL is known."""
+    return f"{base_url.rstrip('/')}{permalink}" if base_url else permalink
+
+
+def markdown(result: Result, base_url: str | None = None) -> str:
+    """Headings, bullet points and numbered source links."""
+    numbers = _numbers(result)
+    lines = [result.draft.summary, ""]
+    for section in result.draft.sections:
+        lines += [f"### {section.title}", ""]
+        for point in section.points:
+            lines.append(f"- {point.text}{_refs(point.citations, numbers)}")
+        lines.append("")
+    if numbers:
+        lines += ["Sources:", ""]
+        lines += [
+            f"[{n}] #{c.channel} {c.ts}: {link(c.permalink, base_url)}"
+            for n, c in enumerate(result.citations, start=1)
+        ]
+        lines.append("")
+    lines.append(f"_{MODE_NOTE[result.mode]}_")
+    return "\n".join(lines)
+
+
+def slack_blocks(result: Result, base_url: str | None = None) -> list[dict]:
+    """Block Kit blocks ready for chat.postMessage."""
+    by_id = {c.message_id: c for c in result.citations}
+    blocks: list[dict] = [
+        {"type": "header", "text": {"type": "plain_text", "text": _TITLES[result.task]}},
+        _mrkdwn(result.draft.summary),
+    ]
+    for section in result.draft.sections:
+        lines = [f"*{section.title}*"]
+        for point in section.points:
+            sources = " ".join(
+                f"<{link(by_id[c.message_id].permalink, base_url)}|#{by_id[c.message_id].channel}>"
+                for c in point.citations
+                if c.message_id in by_id
+            )
+            lines.append(f"• {point.text} {sources}".rstrip())
+        blocks.append(_mrkdwn("\n".join(lines)))
+    blocks = blocks[:_MAX_BLOCKS]
+    blocks.append(
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": MODE_NOTE[result.mode]}]}
+    )
+    return blocks
+
+
+def html_page(result: Result, base_url: str | None = None) -> str:
+    """One self-contained HTML page."""
+    by_id = {c.message_id: c for c in result.citations}
+    parts = [
+        "<!doctype html><meta charset='utf-8'>",
+        f"<title>{_TITLES[result.task]}</title>",
+        "<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;"
+        "line-height:1.5}li{margin:.4rem 0}small{color:#666}</style>",
+        f"<h1>{_TITLES[result.task]}</h1><p>{html.escape(result.draft.summary)}</p>",
+    ]
+    for section in result.draft.sections:
+        parts.append(f"<h2>{html.escape(section.title)}</h2><ul>")
+        for point in section.points:
+            sources = " ".join(
+                f"<a href='{html.escape(link(by_id[c.message_id].permalink, base_url))}'>"
+                f"#{html.escape(by_id[c.message_id].channel)}</a>"
+                for c in point.citations
+                if c.message_id in by_id
+            )
+            parts.append(f"<li>{html.escape(point.text)} {sources}</li>")
+        parts.append("</ul>")
+    parts.append(f"<p><small>{MODE_NOTE[result.mode]}</small></p>")
+    return "\n".join(parts)
+
+
+def render(result: Result, fmt: str, base_url: str | None = None) -> str:
+    """`markdown`, `slack` (Block Kit JSON) or `html`."""
+    if fmt == "slack":
+        return json.dumps({"blocks": slack_blocks(result, base_url)}, indent=2)
+    if fmt == "html":
+        return html_page(result, base_url)
+    return markdown(result, base_url)
+
+
+def _numbers(result: Result) -> dict[str, int]:
+    return {c.message_id: n for n, c in enumerate(result.citations, start=1)}
+
+
+def _refs(claims: list[Claim], numbers: dict[str, int]) -> str:
+    refs = [f"[{numbers[c.message_id]}]" for c in claims if c.message_id in numbers]
+    return f" {''.join(refs)}" if refs else ""
+
+
+def _mrkdwn(text: str) -> dict:
+    if len(text) > _BLOCK_TEXT:
+        text = text[:_BLOCK_TEXT] + " …"
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}

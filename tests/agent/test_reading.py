@@ -1,0 +1,79 @@
+"""How the offline planner reads time and questions (pure functions, no stores)."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from agent.contracts import Request
+from agent.dates import parse_moment, window_in
+from agent.intent import read_intent
+from agent.pr_review import pr_number
+
+NOW = datetime(2024, 3, 20, 15, 30, tzinfo=UTC)  # a Wednesday
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("7d", datetime(2024, 3, 13, 15, 30, tzinfo=UTC)),
+        ("24h", datetime(2024, 3, 19, 15, 30, tzinfo=UTC)),
+        ("2w", datetime(2024, 3, 6, 15, 30, tzinfo=UTC)),
+        ("2016-07-01", datetime(2016, 7, 1, tzinfo=UTC)),
+    ],
+)
+def test_parse_moment(value: str, expected: datetime):
+    assert parse_moment(value, NOW) == expected
+
+
+def test_parse_moment_refuses_prose_with_a_hint():
+    with pytest.raises(ValueError, match="duration such as 7d"):
+        parse_moment("last tuesday", NOW)
+
+
+@pytest.mark.parametrize(
+    ("question", "since", "until"),
+    [
+        ("what happened yesterday", "2024-03-19", "2024-03-20"),
+        ("deploys last week", "2024-03-11", "2024-03-18"),
+        ("anything this week?", "2024-03-18", None),
+        ("what broke in March", "2024-03-01", "2024-04-01"),
+        ("what shipped in November", "2023-11-01", "2023-12-01"),  # the last November
+        ("since 2024-03-05 what changed", "2024-03-05", None),
+        ("what happened on 2024-03-05", "2024-03-05", "2024-03-06"),
+        ("how do we deploy", None, None),
+    ],
+)
+def test_window_in(question: str, since: str | None, until: str | None):
+    start, end = window_in(question, NOW)
+    assert (start and start.date().isoformat(), end and end.date().isoformat()) == (since, until)
+
+
+def test_read_intent_resolves_channels_people_and_prs():
+    handles = {"dave": "U04DAVE", "alice": "U01ALICE", "deploybot": "U09BOT"}
+    names = {"dave": "U04DAVE", "kim": "U04DAVE", "deploy": "U09BOT"}
+    intent = read_intent(
+        "What did @alice and Kim say about PR #1234 in #deploys last week? "
+        "See https://github.com/acme/webapp/pull/1250",
+        ["deploys", "engineering"],
+        handles,
+        names,
+        NOW,
+    )
+    assert intent.channels == ["deploys"]
+    assert intent.users == ["U01ALICE", "U04DAVE"]
+    assert intent.pr_numbers == [1234, 1250]
+    assert intent.urls == ["https://github.com/acme/webapp/pull/1250"]
+    assert intent.since == datetime(2024, 3, 11, tzinfo=UTC)
+    assert "deploys" not in intent.topic and "alice" not in intent.topic
+
+
+def test_a_real_name_part_counts_only_when_capitalised():
+    intent = read_intent("how do we deploy", [], {}, {"deploy": "U09BOT"}, NOW)
+    assert intent.users == [] and intent.topic == "how do we deploy"
+
+
+def test_pr_number_from_url_or_number():
+    assert pr_number(Request(task="pr_review", pr_url="https://github.com/a/b/pull/77")) == 77
+    assert pr_number(Request(task="pr_review", pr_number=5)) == 5
+    with pytest.raises(ValueError, match="PR number"):
+        pr_number(Request(task="pr_review", pr_url="https://example.com"))
