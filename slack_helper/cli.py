@@ -4,6 +4,7 @@ import json
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -12,12 +13,16 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
+from agent import render
+from agent.contracts import Citation, Request, UsedTool
+from agent.dates import parse_moment
 from db import StoreError, Stores, open_stores, repository
 from db.models import WorkspaceStatus
 from db.workspaces import resolve_workspace
 from ingest.export_archive import ExportError
 from ingest.export_import import import_export
 from ingest.sample_export import write_sample_export
+from slack_helper.assistant import run_agent, workspace_url
 from slack_helper.console import RichProgress, err_console
 from slack_helper.settings import Settings
 
@@ -46,6 +51,9 @@ WorkspaceOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+FormatOption = Annotated[
+    str, typer.Option("--format", help="markdown, slack (Block Kit JSON), html or json.")
+]
 
 
 @contextmanager
@@ -118,14 +126,112 @@ def status(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> No
     out.print(table)
 
 
+class AskOutput(BaseModel):
+    """`ask --json`: the answer text, whether the workspace held one, and its evidence."""
+
+    answer: str
+    found: bool
+    mode: str
+    citations: list[Citation]
+    tool_calls: list[UsedTool]
+    latency_ms: float
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A question about the workspace.")],
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Answer a question from the workspace, with citations (offline mode without a model)."""
+    with _stores() as stores:
+        workspace_id = _workspace_id(stores, workspace)
+        result = _run_agent(stores, workspace_id, Request(task="answer", question=question))
+        base_url = workspace_url(stores, workspace_id)
+    text = render.markdown(result, base_url)
+    if as_json:
+        fields = result.model_dump(include={"found", "mode", "citations", "tool_calls"})
+        _print_json(AskOutput(answer=text, latency_ms=result.latency_ms, **fields))
+        return
+    print(text)
+
+
+@app.command()
+def newsletter(
+    workspace: WorkspaceOption = None,
+    since: Annotated[str, typer.Option(help="Start: a duration back (7d) or a date.")] = "7d",
+    until: Annotated[str | None, typer.Option(help="End: a duration back or a date.")] = None,
+    channels: Annotated[
+        str | None, typer.Option(help="Comma-separated channel names or ids (default: all).")
+    ] = None,
+    fmt: FormatOption = "markdown",
+) -> None:
+    """Draft a newsletter of a period's most engaging topics, in sections, with links."""
+    now = datetime.now(UTC)
+    try:
+        window = {"since": parse_moment(since, now)}
+        if until:
+            window["until"] = parse_moment(until, now)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    request = Request(
+        task="newsletter",
+        channels=[c.strip() for c in (channels or "").split(",") if c.strip()],
+        **window,
+    )
+    _draft(request, workspace, fmt)
+
+
+@app.command("pr-review")
+def pr_review(
+    pr: Annotated[str, typer.Argument(help="A GitHub pull request URL or number.")],
+    workspace: WorkspaceOption = None,
+    title: Annotated[str | None, typer.Option(help="The PR's title: finds unlinked talk.")] = None,
+    description: Annotated[str | None, typer.Option(help="The PR's description.")] = None,
+    fmt: FormatOption = "markdown",
+) -> None:
+    """Draft a review summary of a PR from every Slack discussion of it, with citations."""
+    number = int(pr) if pr.isdigit() else None
+    request = Request(
+        task="pr_review",
+        pr_number=number,
+        pr_url=None if number else pr,
+        title=title,
+        description=description,
+    )
+    _draft(request, workspace, fmt)
+
+
+def _draft(request: Request, workspace: str | None, fmt: str) -> None:
+    if fmt not in ("markdown", "slack", "html", "json"):
+        raise typer.BadParameter("use markdown, slack, html or json", param_hint="--format")
+    with _stores() as stores:
+        workspace_id = _workspace_id(stores, workspace)
+        result = _run_agent(stores, workspace_id, request)
+        base_url = workspace_url(stores, workspace_id)
+    print(
+        result.model_dump_json(indent=2) if fmt == "json" else render.render(result, fmt, base_url)
+    )
+    if not result.found:
+        raise typer.Exit(3)
+
+
+def _run_agent(stores: Stores, workspace_id: str, request: Request):
+    try:
+        return run_agent(stores, workspace_id, request, Settings())
+    except ValueError as exc:
+        err_console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+
+
 @app.command()
 def demo() -> None:
-    """Import the bundled sample workspace, print its counts and one semantic search hit."""
+    """Import the bundled sample workspace, print its counts and answer one question."""
     from slack_helper.demo import run_demo
 
     settings = Settings()
     with _stores() as stores, RichProgress() as progress:
-        result = run_demo(stores, settings.data_dir, progress=progress)
+        result = run_demo(stores, settings, progress=progress)
     for w in result.status.workspaces:
         out.print(
             f"[bold]{w.name}[/] ({w.workspace_id}): {w.messages_postgres} messages in PostgreSQL, "
@@ -133,15 +239,11 @@ def demo() -> None:
             f"{w.reactions} reactions, {w.links} links, {w.files} files, "
             f"{w.outbox_pending} pending"
         )
-    if result.hit:
-        out.print(f"\n[bold]Q:[/] {result.hit.question}")
-        out.print(
-            f"[bold]best match[/] in #{result.hit.channel} (ts {result.hit.ts}, "
-            f"distance {result.hit.distance:.3f}):\n{result.hit.text}"
-        )
+    out.print(f"\n[bold]Q:[/] {result.question}\n")
+    print(render.markdown(result.answer))
     out.print(
         f"\nData dir: {settings.data_dir}. Next: `slack-helper status`, "
-        "`slack-helper ingest export PATH`."
+        '`slack-helper ask "..."`, `slack-helper ingest export PATH`.'
     )
 
 

@@ -34,6 +34,22 @@ class Settings(BaseSettings):
     chroma_tenant: str = "default_tenant"
     chroma_database: str = "default_database"
     embedding_batch_size: int = Field(16, ge=1, description="Texts per embedding forward pass.")
+    llm_model: str | None = Field(
+        None, description="Chat model name for the agent; unset: the offline mode answers."
+    )
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias="OPENAI_API_KEY", description="Key for the model's endpoint."
+    )
+    openai_base_url: str | None = Field(
+        None,
+        validation_alias="OPENAI_BASE_URL",
+        description="Any OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp, LM Studio).",
+    )
+    mcp_url: str | None = Field(
+        None, description="Agent tools from this remote MCP server (…/mcp) instead of in-process."
+    )
+    mcp_token: SecretStr | None = Field(None, description="Bearer token for mcp_url.")
+    agent_top_k: int = Field(8, ge=1, le=50, description="Messages per search the agent asks for.")
 
     def store_config(self) -> StoreConfig:
         """The stores' part of the settings (the fields the two models share)."""

@@ -44,7 +44,8 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = _run(data_dir, "demo")
     assert result.returncode == 0, result.stderr
     assert "600 messages in PostgreSQL" in result.stdout
-    assert "How we deploy to production" in result.stdout  # the semantic hit
+    assert "How we deploy to production" in result.stdout  # the agent's cited answer
+    assert "/archives/C02ENG/p1709546400900000" in result.stdout
     return data_dir
 
 
@@ -56,6 +57,52 @@ def test_status_json_after_demo(demo_dir: Path):
     assert workspace["messages_postgres"] == 600
     assert workspace["messages_chroma"] == workspace["messages_embeddable"] > 500
     assert workspace["indexed_through"].startswith("2024-03-")
+
+
+def test_ask_json_has_the_documented_shape(demo_dir: Path):
+    result = _run(demo_dir, "ask", "How do we deploy to production?", "--json")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert set(answer) == {"answer", "found", "mode", "citations", "tool_calls", "latency_ms"}
+    assert (answer["found"], answer["mode"]) == (True, "offline")
+    assert set(answer["citations"][0]) == {
+        "message_id",
+        "channel",
+        "ts",
+        "user",
+        "permalink",
+        "text",
+    }
+    assert answer["citations"][0]["permalink"] == "/archives/C02ENG/p1709546400900000"
+    assert "offline mode" in answer["answer"]
+
+    missing = json.loads(_run(demo_dir, "ask", "What is the capital of France?", "--json").stdout)
+    assert (missing["found"], missing["citations"]) == (False, [])
+
+
+def test_newsletter_and_pr_review_commands(demo_dir: Path):
+    news = _run(
+        demo_dir,
+        "newsletter",
+        "--since",
+        "2024-03-11",
+        "--until",
+        "2024-03-18",
+        "--format",
+        "slack",
+    )
+    assert news.returncode == 0, news.stderr
+    blocks = json.loads(news.stdout)["blocks"]
+    assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "Newsletter"}}
+    assert "/archives/C" in news.stdout
+
+    review = _run(demo_dir, "pr-review", "https://github.com/acme/webapp/pull/1234")
+    assert review.returncode == 0, review.stderr
+    assert "### Decisions" in review.stdout and "dual reads" in review.stdout
+    assert _run(demo_dir, "pr-review", "99999").returncode == 3  # nothing found
+
+    bad = _run(demo_dir, "newsletter", "--since", "last tuesday")
+    assert bad.returncode == 2 and "duration such as 7d" in bad.stderr
 
 
 def test_workspace_is_found_by_name_or_team_id(demo_dir: Path):

@@ -1,0 +1,42 @@
+"""The agent wired from settings: the model (or none), the tools (in-process or a remote MCP
+server), and the workspace's URL for permalinks."""
+
+import asyncio
+
+from agent.contracts import Request, Result
+from agent.graph import run
+from agent.llm import chat_model
+from agent.playbook import AgentContext
+from agent.toolbox import local_toolbox, remote_toolbox
+from db import repository
+from db.stores import Stores
+from slack_helper.settings import Settings
+
+
+def run_agent(stores: Stores, workspace_id: str, request: Request, settings: Settings) -> Result:
+    """Run one request to completion (blocking)."""
+    return asyncio.run(_run(stores, workspace_id, request, settings))
+
+
+def workspace_url(stores: Stores, workspace_id: str) -> str | None:
+    """https://<domain>.slack.com when the workspace's domain is known, for absolute links."""
+    with stores.postgres.operator() as conn:
+        found = [w for w in repository.list_workspaces(conn) if w.workspace_id == workspace_id]
+    return f"https://{found[0].domain}.slack.com" if found and found[0].domain else None
+
+
+async def _run(stores: Stores, workspace_id: str, request: Request, settings: Settings) -> Result:
+    model = None
+    if settings.llm_model:
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        model = chat_model(settings.llm_model, key, settings.openai_base_url)
+    if settings.mcp_url:
+        token = settings.mcp_token.get_secret_value() if settings.mcp_token else ""
+        toolbox = remote_toolbox(settings.mcp_url, token)
+    else:
+        toolbox = local_toolbox(stores, workspace_id)
+    async with toolbox as tools:
+        context = AgentContext(
+            toolbox=tools, model=model, embed=stores.embedder.embed, top_k=settings.agent_top_k
+        )
+        return await run(request, context)
