@@ -17,9 +17,18 @@ def write_messages(conn: psycopg.Connection, messages: Sequence[Message]) -> int
     """
     if not messages:
         return 0
+    # Lock order: outbox rows before metadata rows, messages sorted by id. A drain holds the
+    # outbox rows it claimed and then updates their metadata; taking the locks in the same
+    # order makes a concurrent write wait for it instead of deadlocking with it.
+    messages = sorted(messages, key=lambda m: m.message_id)
     workspace_id = messages[0].workspace_id
     records = [outbox.vector_record(m) if m.is_content else None for m in messages]
     hashes = [outbox.content_hash(r) if r else None for r in records]
+    outbox.enqueue(
+        conn,
+        workspace_id,
+        [(m.message_id, r, h) for m, r, h in zip(messages, records, hashes, strict=True)],
+    )
     repository.upsert_messages(conn, messages, hashes)
     repository.ensure_users_known(
         conn,
@@ -30,10 +39,5 @@ def write_messages(conn: psycopg.Connection, messages: Sequence[Message]) -> int
             for u in [m.user_id, *(x for r in m.reactions for x in r.user_ids)]
             if u
         ],
-    )
-    outbox.enqueue(
-        conn,
-        workspace_id,
-        [(m.message_id, r, h) for m, r, h in zip(messages, records, hashes, strict=True)],
     )
     return len(messages)
