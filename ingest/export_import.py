@@ -1,9 +1,7 @@
 """Import a Slack export into both stores: resumable, idempotent, batched transactions."""
 
 import hashlib
-import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +20,7 @@ from ingest.normalise import (
     workspace_id_for,
 )
 from ingest.progress import NoProgress, Progress
-from ingest.vector_sync import DrainReport, drain
+from ingest.vector_sync import DrainReport, drain_alongside
 from ingest.writer import write_messages
 
 SOURCE = "export"
@@ -70,24 +68,9 @@ def import_export(
         progress.start("files", len(plan.day_files))
         progress.start("messages", None)
         progress.start("embedded", None)
-        producer_done, cancel = threading.Event(), threading.Event()
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vector-sync") as background:
-            draining = background.submit(
-                drain,
-                stores,
-                plan.workspace_id,
-                progress=progress,
-                until=producer_done,
-                cancel=cancel,
-            )
-            try:
-                _import_day_files(stores, archive, plan, report, progress)
-            except BaseException:
-                cancel.set()
-                raise
-            finally:
-                producer_done.set()
-                report.vectors = draining.result()
+        with drain_alongside(stores, plan.workspace_id, progress) as vectors:
+            _import_day_files(stores, archive, plan, report, progress)
+        report.vectors = vectors
     return report
 
 

@@ -1,7 +1,9 @@
 """Drain the outbox into Chroma: embed one batch while the previous one is being stored."""
 
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 import psycopg
@@ -78,6 +80,29 @@ def drain(
         if in_flight is not None:
             _tally(report, in_flight.result(), progress)
     return report
+
+
+@contextmanager
+def drain_alongside(
+    stores: Stores, workspace_id: str, progress: Progress | None = None
+) -> Iterator[DrainReport]:
+    """Drain the workspace's outbox in a background thread while the block writes to it; on
+    exit, drain to the end and fill in the yielded report. If the block fails, the drain stops
+    after its batch in hand and the rest stays queued for the next run."""
+    report = DrainReport()
+    producer_done, cancel = threading.Event(), threading.Event()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vector-sync") as background:
+        draining = background.submit(
+            drain, stores, workspace_id, progress=progress, until=producer_done, cancel=cancel
+        )
+        try:
+            yield report
+        except BaseException:
+            cancel.set()
+            raise
+        finally:
+            producer_done.set()
+            _tally(report, draining.result(), NoProgress())
 
 
 def _store(
