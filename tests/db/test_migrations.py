@@ -19,6 +19,7 @@ TENANT_TABLES = {
     "bot_config",
     "installations",
     "mcp_tokens",
+    "processed_events",
 }
 
 
