@@ -119,6 +119,30 @@ class Message(BaseModel):
         return message_id(self.workspace_id, self.channel_id, self.ts)
 
 
+class Bookmark(BaseModel):
+    """A link pinned to a channel's header."""
+
+    bookmark_id: str
+    channel_id: str
+    title: str | None = None
+    link: str | None = None
+    emoji: str | None = None
+    created_by: str | None = None
+    created_at: datetime | None = None
+
+
+class SyncState(BaseModel):
+    """How far one source got through one scope (an export day file, a channel's history)."""
+
+    status: str
+    cursor: str | None = None  # the next page of an unfinished pass
+    oldest_ts: str | None = None  # the unfinished pass's lower bound
+    newest_ts: str | None = None  # newest message of the last finished pass
+    checkpoint: str | None = None
+    items: int = 0
+    error: str | None = None
+
+
 class WorkspaceStatus(BaseModel):
     """Counts of one workspace in both stores, as `slack-helper status` prints them."""
 

@@ -10,7 +10,7 @@ import psycopg
 from psycopg.rows import class_row
 
 from db.errors import StoreError
-from db.models import Channel, Message, User, Workspace, WorkspaceStatus
+from db.models import Bookmark, Channel, Message, SyncState, User, Workspace, WorkspaceStatus
 
 # -- operator functions (cross-workspace) ---------------------------------------------------
 
@@ -271,6 +271,71 @@ def record_sync(
              error = excluded.error, updated_at = now()""",
         [workspace_id, source, scope, status, checkpoint, items, error],
     )
+
+
+def sync_state(conn: psycopg.Connection, source: str, scope: str) -> SyncState | None:
+    """The bound workspace's progress on one scope of one source, if any."""
+    with conn.cursor(row_factory=class_row(SyncState)) as cur:
+        return cur.execute(
+            "SELECT status, cursor, oldest_ts, newest_ts, checkpoint, items, error "
+            "FROM sync_status WHERE source = %s AND scope = %s",
+            [source, scope],
+        ).fetchone()
+
+
+def save_sync_state(
+    conn: psycopg.Connection, workspace_id: str, source: str, scope: str, state: SyncState
+) -> None:
+    """Replace the progress record of one scope (in the caller's transaction)."""
+    conn.execute(
+        """INSERT INTO sync_status (workspace_id, source, scope, status, cursor, oldest_ts,
+                                    newest_ts, checkpoint, items, error)
+           VALUES (%(ws)s, %(source)s, %(scope)s, %(status)s, %(cursor)s, %(oldest_ts)s,
+                   %(newest_ts)s, %(checkpoint)s, %(items)s, %(error)s)
+           ON CONFLICT (workspace_id, source, scope) DO UPDATE SET
+             status = excluded.status, cursor = excluded.cursor, oldest_ts = excluded.oldest_ts,
+             newest_ts = excluded.newest_ts, checkpoint = excluded.checkpoint,
+             items = excluded.items, error = excluded.error, updated_at = now()""",
+        {"ws": workspace_id, "source": source, "scope": scope, **state.model_dump()},
+    )
+
+
+def latest_replies(conn: psycopg.Connection, message_ids: Sequence[str]) -> dict[str, str | None]:
+    """The stored `latest_reply` of these messages (absent: not stored yet)."""
+    rows = conn.execute(
+        "SELECT message_id, latest_reply FROM message_metadata WHERE message_id = ANY(%s)",
+        [list(message_ids)],
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def replace_bookmarks(
+    conn: psycopg.Connection, workspace_id: str, channel_id: str, bookmarks: Sequence[Bookmark]
+) -> None:
+    """Make the channel's stored bookmarks exactly `bookmarks`."""
+    conn.execute("DELETE FROM bookmarks WHERE channel_id = %s", [channel_id])
+    with conn.cursor() as cur:
+        cur.executemany(
+            """INSERT INTO bookmarks (workspace_id, bookmark_id, channel_id, title, link, emoji,
+                                      created_by, created_at)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+               ON CONFLICT (workspace_id, bookmark_id) DO UPDATE SET
+                 channel_id = excluded.channel_id, title = excluded.title, link = excluded.link,
+                 emoji = excluded.emoji""",
+            [
+                (
+                    workspace_id,
+                    b.bookmark_id,
+                    channel_id,
+                    b.title,
+                    b.link,
+                    b.emoji,
+                    b.created_by,
+                    b.created_at,
+                )
+                for b in bookmarks
+            ],
+        )
 
 
 def workspace_status(

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from db.models import Channel, ChannelKind, FileRef, Message, Reaction, User
+from db.models import Bookmark, Channel, ChannelKind, FileRef, Message, Reaction, User
 from ingest.text import extract_links, render
 
 # Membership and settings events: kept as metadata, never embedded.
@@ -100,6 +100,19 @@ def channel_from_slack(raw: Mapping[str, Any], kind: ChannelKind) -> Channel:
         is_archived=bool(raw.get("is_archived")),
         member_ids=list(members),
         created_at=to_datetime(raw.get("created")),
+    )
+
+
+def bookmark_from_slack(raw: Mapping[str, Any], channel_id: str) -> Bookmark:
+    """A bookmarks.list entry."""
+    return Bookmark(
+        bookmark_id=raw["id"],
+        channel_id=channel_id,
+        title=raw.get("title"),
+        link=raw.get("link"),
+        emoji=raw.get("emoji") or None,
+        created_by=raw.get("created_by") or None,
+        created_at=to_datetime(raw.get("date_created")),
     )
 
 

@@ -4,7 +4,7 @@ import json
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -103,6 +103,67 @@ def ingest_export(
         f"{report.vectors.deleted} vectors removed, {report.vectors.failed} failed"
     )
     if report.files_failed or report.vectors.failed:
+        raise typer.Exit(2)
+
+
+@ingest_app.command("backfill")
+def ingest_backfill(
+    token: Annotated[
+        str | None,
+        typer.Option(help="Bot token (xoxb-…); default: SLACK_HELPER_SLACK_BOT_TOKEN."),
+    ] = None,
+    workspace: Annotated[
+        str | None, typer.Option("--workspace", "-w", help="Name for the workspace.")
+    ] = None,
+    channels: Annotated[
+        str | None, typer.Option(help="Comma-separated channel names or ids (default: all).")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only history from this date or duration back (30d).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Copy a workspace from the Slack Web API (resumable; reruns fetch only what is new)."""
+    from ingest.backfill import backfill
+    from ingest.slack_api import SlackApi, SlackError
+
+    settings = Settings()
+    secret = token or (settings.slack_bot_token and settings.slack_bot_token.get_secret_value())
+    if not secret:
+        raise typer.BadParameter("give --token or set SLACK_HELPER_SLACK_BOT_TOKEN")
+    api = SlackApi(secret, settings.slack_api_url, settings.slack_pace)
+    try:
+        start = parse_moment(since, datetime.now(UTC)) if since else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--since") from exc
+    wanted = [c.strip() for c in (channels or "").split(",") if c.strip()]
+    with _stores() as stores, RichProgress() as progress:
+        try:
+            report = backfill(
+                stores,
+                api,
+                workspace_name=workspace,
+                channels=wanted,
+                since=start,
+                thread_lookback=timedelta(days=settings.thread_lookback_days),
+                progress=progress,
+            )
+        except (SlackError, ValueError) as exc:
+            err_console.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(1) from exc
+    for warning in report.warnings:
+        err_console.print(f"[yellow]warning:[/] {warning}")
+    for failed in report.failed:
+        err_console.print(f"[red]#{failed.name} failed:[/] {failed.error}")
+    if as_json:
+        _print_json(report)
+    else:
+        out.print(
+            f"[bold]{report.name}[/] ({report.workspace_id}): {len(report.channels)} channels, "
+            f"{report.messages} messages fetched, {report.vectors.upserted} embedded, "
+            f"{len(report.failed)} channels failed"
+        )
+    if report.failed or report.vectors.failed:
         raise typer.Exit(2)
 
 

@@ -34,6 +34,20 @@ class Settings(BaseSettings):
     chroma_tenant: str = "default_tenant"
     chroma_database: str = "default_database"
     embedding_batch_size: int = Field(16, ge=1, description="Texts per embedding forward pass.")
+    slack_bot_token: SecretStr | None = Field(
+        None, description="Bot token (xoxb-…) for backfill and the bot."
+    )
+    slack_api_url: str | None = Field(
+        None, description="Slack Web API base URL; unset: https://slack.com/api/."
+    )
+    slack_pace: dict[str, float] = Field(
+        default_factory=dict,
+        description='Seconds between calls per Web API method, e.g. {"conversations.history": '
+        "60} for a workspace on Slack's 1-request-a-minute tier.",
+    )
+    thread_lookback_days: float = Field(
+        7, ge=0, description="Backfill re-reads this much recent history to catch late replies."
+    )
     llm_model: str | None = Field(
         None, description="Chat model name for the agent; unset: the offline mode answers."
     )
