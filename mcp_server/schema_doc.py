@@ -30,6 +30,8 @@ COLUMN_MEANINGS = {
     ("message_metadata", "message_type"): "message, thread_reply, bot_message, file_share, ...",
     ("message_metadata", "reaction_count"): "total reactions on the message",
     ("message_metadata", "reply_count"): "replies in its thread (parents only)",
+    ("message_metadata", "is_pinned"): "pinned to its channel",
+    ("message_metadata", "edited_at"): "when it was last edited, if ever",
     ("users", "name"): "handle (without @)",
     ("channels", "name"): "channel name without #",
 }

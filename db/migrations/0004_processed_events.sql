@@ -21,3 +21,6 @@ BEGIN
         current_user);
 END
 $$;
+
+-- Pins arrive as pin_added / pin_removed events; kept on the message.
+ALTER TABLE message_metadata ADD COLUMN is_pinned boolean NOT NULL DEFAULT false;

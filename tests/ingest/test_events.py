@@ -1,0 +1,282 @@
+"""Every live event type against real stores: both change as Slack would, replays are no-ops."""
+
+import itertools
+
+import pytest
+
+from db import Stores
+from ingest.events import EventRefused, apply_event
+from ingest.vector_sync import drain
+from mcp_server.contracts import SearchArgs
+from mcp_server.tools import WorkspaceTools
+from tests.helpers import assert_stores_agree, seed_workspace
+
+WS = "TEVENTS1"
+_ids = itertools.count(1)
+
+
+def send(stores: Stores, kind: str, event_id: str | None = None, **event):
+    payload = {
+        "type": "event_callback",
+        "team_id": WS,
+        "event_id": event_id or f"Ev{next(_ids)}",
+        "event": {"type": kind, **event},
+    }
+    result = apply_event(stores, payload)
+    drain(stores, WS)
+    return result
+
+
+def msg(ts: str, text: str, **extra) -> dict:
+    return {
+        "channel": "C1",
+        "channel_type": "channel",
+        "user": "U1",
+        "ts": ts,
+        "text": text,
+        **extra,
+    }
+
+
+def one(stores: Stores, sql: str, *params):
+    with stores.postgres.tenant(WS) as conn:
+        return conn.execute(sql, params or None).fetchone()
+
+
+def found(stores: Stores, query: str) -> list[str]:
+    hits = WorkspaceTools(stores, WS).semantic_search(SearchArgs(query=query, limit=50)).hits
+    return [h.text for h in hits]
+
+
+@pytest.fixture
+def live(stores: Stores) -> Stores:
+    seed_workspace(stores, WS, "Seed message about nothing in particular")
+    return stores
+
+
+def test_new_messages_replies_broadcasts_and_bots(live: Stores):
+    send(live, "message", **msg("1700000100.000001", "The quarterly roadmap review is on Monday"))
+    send(
+        live,
+        "message",
+        **msg(
+            "1700000200.000001",
+            "Can we move it to Tuesday?",
+            thread_ts="1700000100.000001",
+            user="U2",
+        ),
+    )
+    send(
+        live,
+        "message",
+        **msg(
+            "1700000300.000001",
+            "Moved to Tuesday.",
+            thread_ts="1700000100.000001",
+            subtype="thread_broadcast",
+        ),
+    )
+    send(
+        live,
+        "message",
+        channel="C1",
+        subtype="bot_message",
+        bot_id="B1",
+        ts="1700000400.000001",
+        text="Build 812 passed",
+    )
+
+    assert one(
+        live,
+        "SELECT reply_count, latest_reply FROM message_metadata WHERE ts = '1700000100.000001'",
+    ) == (2, "1700000300.000001")
+    assert one(
+        live, "SELECT message_type FROM message_metadata WHERE ts = '1700000300.000001'"
+    ) == ("thread_broadcast",)
+    assert one(
+        live, "SELECT bot_id, message_type FROM message_metadata WHERE ts = '1700000400.000001'"
+    ) == ("B1", "bot_message")
+    assert one(
+        live, "SELECT count(*) FROM thread_participants WHERE thread_ts = '1700000100.000001'"
+    ) == (2,)
+    assert "The quarterly roadmap review is on Monday" in found(live, "roadmap review meeting")
+    assert_stores_agree(live, WS)
+
+
+def test_an_edit_reembeds_and_a_delete_removes_the_text_everywhere(live: Stores):
+    send(live, "message", **msg("1700000100.000001", "The launch password is hunter2"))
+    send(
+        live,
+        "message",
+        channel="C1",
+        subtype="message_changed",
+        message=msg(
+            "1700000100.000001",
+            "The launch is on Friday",
+            edited={"user": "U1", "ts": "1700000150.000000"},
+        ),
+    )
+    assert one(
+        live, "SELECT edited_at IS NOT NULL FROM message_metadata WHERE ts = '1700000100.000001'"
+    ) == (True,)
+    texts = found(live, "launch password hunter2")
+    assert "The launch is on Friday" in texts and not any("hunter2" in t for t in texts)
+
+    send(live, "message", channel="C1", subtype="message_deleted", deleted_ts="1700000100.000001")
+    assert one(live, "SELECT count(*) FROM message_metadata WHERE ts = '1700000100.000001'") == (0,)
+    assert not any("launch" in t for t in found(live, "launch on Friday"))
+    assert_stores_agree(live, WS)
+
+
+def test_a_replayed_event_changes_nothing_twice(live: Stores):
+    added = send(
+        live,
+        "reaction_added",
+        event_id="EvAdd",
+        user="U2",
+        reaction="eyes",
+        item={"type": "message", "channel": "C1", "ts": "1700000000.000100"},
+    )
+    assert added.applied
+    send(
+        live,
+        "reaction_removed",
+        user="U2",
+        reaction="eyes",
+        item={"type": "message", "channel": "C1", "ts": "1700000000.000100"},
+    )
+    replay = send(
+        live,
+        "reaction_added",
+        event_id="EvAdd",
+        user="U2",
+        reaction="eyes",
+        item={"type": "message", "channel": "C1", "ts": "1700000000.000100"},
+    )
+
+    assert (replay.applied, replay.detail) == (False, "duplicate delivery")
+    assert one(live, "SELECT count(*) FROM reactions WHERE emoji = 'eyes'") == (0,)
+    assert one(
+        live, "SELECT reaction_count FROM message_metadata WHERE ts = '1700000000.000100'"
+    ) == (1,)  # the seed's tada
+
+
+def test_channel_lifecycle_and_membership(live: Stores):
+    send(
+        live,
+        "channel_created",
+        channel={"id": "C9", "name": "launch", "created": 1700000000, "creator": "U1"},
+    )
+    send(live, "channel_rename", channel={"id": "C9", "name": "launch-2024"})
+    send(live, "member_joined_channel", channel="C9", user="U7", channel_type="C")
+    send(live, "member_joined_channel", channel="C9", user="U8", channel_type="C")
+    send(live, "member_left_channel", channel="C9", user="U7", channel_type="C")
+    send(live, "channel_archive", channel="C9")
+    assert one(
+        live, "SELECT name, is_archived, member_ids FROM channels WHERE channel_id = 'C9'"
+    ) == ("launch-2024", True, ["U8"])
+    send(live, "channel_unarchive", channel="C9")
+    assert one(live, "SELECT is_archived FROM channels WHERE channel_id = 'C9'") == (False,)
+
+    send(
+        live,
+        "message",
+        **{**msg("1700000500.000001", "Launch checklist is ready"), "channel": "C9"},
+    )
+    assert "Launch checklist is ready" in found(live, "launch checklist")
+    send(live, "channel_deleted", channel="C9")
+    assert one(live, "SELECT count(*) FROM channels WHERE channel_id = 'C9'") == (0,)
+    assert "Launch checklist is ready" not in found(live, "launch checklist")
+    assert_stores_agree(live, WS)
+
+
+def test_people_pins_links_and_files(live: Stores):
+    send(
+        live,
+        "team_join",
+        user={"id": "U5", "name": "erin", "profile": {"display_name": "erin", "title": "Designer"}},
+    )
+    send(
+        live,
+        "user_change",
+        user={
+            "id": "U5",
+            "name": "erin",
+            "profile": {"display_name": "erin", "title": "Design Lead"},
+        },
+    )
+    assert one(live, "SELECT title FROM users WHERE user_id = 'U5'") == ("Design Lead",)
+
+    send(
+        live,
+        "message",
+        **msg(
+            "1700000600.000001",
+            "Specs attached",
+            subtype="file_share",
+            files=[{"id": "F1", "name": "spec.pdf", "title": "Spec v2"}],
+        ),
+    )
+    assert send(live, "file_shared", file_id="F1", channel_id="C1").applied
+    assert one(live, "SELECT count(*) FROM files WHERE file_id = 'F1'") == (1,)
+    send(live, "file_deleted", file_id="F1")
+    assert one(live, "SELECT count(*) FROM files WHERE file_id = 'F1'") == (0,)
+
+    send(
+        live,
+        "link_shared",
+        channel="C1",
+        message_ts="1700000600.000001",
+        links=[{"url": "https://github.com/acme/app/pull/9", "domain": "github.com"}],
+    )
+    assert one(live, "SELECT link_type FROM links WHERE url LIKE '%pull/9'") == ("github_pr",)
+
+    send(
+        live,
+        "pin_added",
+        channel_id="C1",
+        item={"type": "message", "message": {"ts": "1700000600.000001"}},
+    )
+    assert one(live, "SELECT is_pinned FROM message_metadata WHERE ts = '1700000600.000001'") == (
+        True,
+    )
+    send(
+        live,
+        "pin_removed",
+        channel_id="C1",
+        item={"type": "message", "message": {"ts": "1700000600.000001"}},
+    )
+    assert one(live, "SELECT is_pinned FROM message_metadata WHERE ts = '1700000600.000001'") == (
+        False,
+    )
+
+
+def test_unknown_channels_are_created_and_bad_payloads_refused(live: Stores):
+    send(
+        live,
+        "message",
+        **{
+            **msg("1700000700.000001", "Hello from a new room"),
+            "channel": "CNEW",
+            "channel_type": "group",
+        },
+    )
+    assert one(live, "SELECT name, kind FROM channels WHERE channel_id = 'CNEW'") == (
+        "CNEW",
+        "private",
+    )
+
+    with pytest.raises(EventRefused, match="unknown workspace TNOPE"):
+        apply_event(
+            live,
+            {
+                "team_id": "TNOPE",
+                "event_id": "Ev0",
+                "event": {"type": "message", "channel": "C1", "ts": "1.0", "text": "x"},
+            },
+        )
+    with pytest.raises(EventRefused, match="no 'event' object"):
+        apply_event(live, {"team_id": WS, "event": "not a dict"})
+    ignored = send(live, "app_home_opened", user="U1")
+    assert (ignored.applied, ignored.detail) == (False, "ignored: not a sync event")
+    assert one(live, "SELECT count(*) FROM message_metadata") == (2,)  # the seed and the new one
