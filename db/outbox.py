@@ -5,7 +5,7 @@ import json
 from collections.abc import Sequence
 
 import psycopg
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from db.models import Message
 from db.vectors import VectorRecord
@@ -29,18 +29,40 @@ def vector_record(message: Message) -> VectorRecord:
     Metadata is the seed's set and no more (each key costs write time); Slack's raw markup is
     added only where it differs from the resolved text. Names come from PostgreSQL at read time.
     """
-    metadata: dict[str, str | float] = {
-        "message_id": message.message_id,
-        "workspace_id": message.workspace_id,
-        "channel_id": message.channel_id,
-        "user_id": message.user_id or "",
-        "timestamp": float(message.ts),
-        "thread_ts": message.thread_ts or "",
-        "message_type": message.message_type,
-    }
+    metadata = vector_metadata(
+        message_id=message.message_id,
+        workspace_id=message.workspace_id,
+        channel_id=message.channel_id,
+        user_id=message.user_id,
+        ts=message.ts,
+        thread_ts=message.thread_ts,
+        message_type=message.message_type,
+    )
     if message.raw_text != message.text:
         metadata["raw_text"] = message.raw_text
     return VectorRecord(id=message.message_id, document=message.text, metadata=metadata)
+
+
+def vector_metadata(
+    *,
+    message_id: str,
+    workspace_id: str,
+    channel_id: str,
+    user_id: str | None,
+    ts: str,
+    thread_ts: str | None,
+    message_type: str,
+) -> dict[str, str | float]:
+    """The filterable metadata Chroma keeps with a message (all of it known to PostgreSQL)."""
+    return {
+        "message_id": message_id,
+        "workspace_id": workspace_id,
+        "channel_id": channel_id,
+        "user_id": user_id or "",
+        "timestamp": float(ts),
+        "thread_ts": thread_ts or "",
+        "message_type": message_type,
+    }
 
 
 def content_hash(record: VectorRecord) -> str:
@@ -87,23 +109,28 @@ def enqueue(
 
 
 def claim(conn: psycopg.Connection, workspace_id: str, limit: int) -> list[OutboxItem]:
-    """Lock up to `limit` ready items; other workers skip them until this transaction ends."""
+    """Lock up to `limit` ready items; other workers skip them until this transaction ends.
+
+    An item whose payload is not a valid record (corrupted in the table) is failed at once, in
+    this transaction, so it cannot stop the drain; it ends up dead like any other failure.
+    """
     rows = conn.execute(
         """SELECT id, message_id, op, payload, content_hash FROM processing_queue
            WHERE workspace_id = %s AND status = 'pending' AND available_at <= now()
            ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED""",
         [workspace_id, limit],
     ).fetchall()
-    return [
-        OutboxItem(
-            id=r[0],
-            message_id=r[1],
-            op=r[2],
-            record=VectorRecord.model_validate(r[3]) if r[3] else None,
-            content_hash=r[4],
+    items = []
+    for item_id, message_id, op, payload, digest in rows:
+        try:
+            record = VectorRecord.model_validate(payload) if payload else None
+        except ValidationError as exc:
+            fail(conn, [item_id], f"invalid payload: {exc}")
+            continue
+        items.append(
+            OutboxItem(id=item_id, message_id=message_id, op=op, record=record, content_hash=digest)
         )
-        for r in rows
-    ]
+    return items
 
 
 def complete(conn: psycopg.Connection, workspace_id: str, items: Sequence[OutboxItem]) -> None:

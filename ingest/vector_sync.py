@@ -113,22 +113,45 @@ def _store(
     upserts: list[OutboxItem],
     embeddings: np.ndarray,
 ) -> DrainReport:
-    """Write one claimed batch to Chroma and complete it; on failure, schedule a retry."""
+    """Write one claimed batch to Chroma and complete it in the claim's transaction.
+
+    If Chroma refuses the batch, its items are retried one by one, so a single bad item is
+    scheduled for a retry (and in the end marked dead) without holding back the others.
+    """
     try:
+        vectors = dict(zip([i.id for i in upserts], embeddings, strict=True))
         try:
-            stores.vectors.upsert(workspace_id, [i.record for i in upserts], embeddings)
-            stores.vectors.delete(workspace_id, [i.message_id for i in items if i.op == "delete"])
-            outbox.complete(conn, workspace_id, items)
-            conn.commit()
-            return DrainReport(upserted=len(upserts), deleted=len(items) - len(upserts))
-        except Exception as exc:
-            conn.rollback()
-            bind_workspace(conn, workspace_id)
-            outbox.fail(conn, [i.id for i in items], f"{type(exc).__name__}: {exc}")
-            conn.commit()
-            return DrainReport(failed=len(items))
+            _write_vectors(stores, workspace_id, items, vectors)
+            done, failed = items, []
+        except Exception:
+            done, failed = [], []
+            for item in items:
+                try:
+                    _write_vectors(stores, workspace_id, [item], vectors)
+                    done.append(item)
+                except Exception as exc:
+                    failed.append((item, f"{type(exc).__name__}: {exc}"))
+        outbox.complete(conn, workspace_id, done)
+        for item, error in failed:
+            outbox.fail(conn, [item.id], error)
+        conn.commit()
+    except BaseException:
+        conn.rollback()  # the claim is released; the items are claimable again
+        raise
     finally:
         stores.postgres.pool.putconn(conn)
+    upserted = sum(1 for i in done if i.op == "upsert")
+    return DrainReport(upserted=upserted, deleted=len(done) - upserted, failed=len(failed))
+
+
+def _write_vectors(
+    stores: Stores, workspace_id: str, items: list[OutboxItem], vectors: dict[int, np.ndarray]
+) -> None:
+    upserts = [i for i in items if i.id in vectors]
+    if upserts:
+        embeddings = np.stack([vectors[i.id] for i in upserts])
+        stores.vectors.upsert(workspace_id, [i.record for i in upserts], embeddings)
+    stores.vectors.delete(workspace_id, [i.message_id for i in items if i.op == "delete"])
 
 
 def _tally(report: DrainReport, batch: DrainReport, progress: Progress) -> None:
