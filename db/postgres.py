@@ -76,6 +76,7 @@ def open_postgres(
     data_dir: Path,
     app_role: str,
     app_role_password: str | None = None,
+    pool_size: int = 6,
 ) -> Postgres:
     """Open the configured server, or an embedded one under `data_dir`; migrate it."""
     server = None
@@ -94,6 +95,7 @@ def open_postgres(
         operator_dsn,
         make_conninfo(operator_dsn, user=app_role, password=password),
         make_conninfo(operator_dsn, user=reader_role(app_role), password=password),
+        pool_size=pool_size,
         server=server,
     )
 

@@ -338,6 +338,15 @@ def replace_bookmarks(
         )
 
 
+def dead_items(conn: psycopg.Connection, limit: int = 20) -> list[tuple[str, int, str | None]]:
+    """Outbox items that kept failing: (message_id, attempts, last error), newest first."""
+    return conn.execute(
+        "SELECT message_id, attempts, last_error FROM processing_queue WHERE status = 'dead' "
+        "ORDER BY id DESC LIMIT %s",
+        [limit],
+    ).fetchall()
+
+
 def workspace_status(
     conn: psycopg.Connection, workspace: Workspace, messages_chroma: int
 ) -> WorkspaceStatus:

@@ -23,6 +23,7 @@ class StoreConfig(BaseModel):
     app_role: str = "slack_helper_app"
     app_role_password: SecretStr | None = None
     embedding_batch_size: int = 16
+    pool_size: int = 6  # application-role connections; a drain worker uses two
 
 
 @dataclass
@@ -39,7 +40,9 @@ def open_stores(config: StoreConfig, embedder: Embedder | None = None) -> Iterat
     """Open PostgreSQL (migrated) and Chroma; close them on exit."""
     embedder = embedder or MiniLMEmbedder(batch_size=config.embedding_batch_size)
     password = config.app_role_password.get_secret_value() if config.app_role_password else None
-    postgres = open_postgres(config.database_url, config.data_dir, config.app_role, password)
+    postgres = open_postgres(
+        config.database_url, config.data_dir, config.app_role, password, config.pool_size
+    )
     try:
         client = open_chroma(
             config.chroma_url, config.data_dir, config.chroma_tenant, config.chroma_database

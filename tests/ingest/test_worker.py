@@ -1,0 +1,118 @@
+"""`slack-helper sync`: several workers, in threads and in processes, each item applied once."""
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+
+from db import StoreConfig, Stores, repository
+from db.models import Channel, Message, Workspace
+from ingest.worker import run_workers
+from ingest.writer import write_messages
+from slack_helper.status import collect_status
+from tests.helpers import assert_stores_agree, cli_env
+
+WS = "TSYNC001"
+
+
+def queue_messages(stores: Stores, count: int) -> None:
+    """Messages written with their outbox items, nothing drained yet."""
+    with stores.postgres.tenant(WS) as conn:
+        repository.upsert_workspace(conn, Workspace(workspace_id=WS, name="sync"))
+        repository.upsert_channels(conn, WS, [Channel(channel_id="C1", name="general")])
+        write_messages(
+            conn,
+            [
+                Message(
+                    workspace_id=WS,
+                    channel_id="C1",
+                    ts=f"1700000000.{i:06d}",
+                    user_id="U1",
+                    created_at=datetime(2023, 11, 14, tzinfo=UTC),
+                    message_type="message",
+                    is_content=True,
+                    raw_text=f"note {i} about the release train",
+                    text=f"note {i} about the release train",
+                )
+                for i in range(count)
+            ],
+        )
+
+
+def test_parallel_workers_never_apply_an_item_twice(stores: Stores, monkeypatch):
+    queue_messages(stores, 600)
+    applied: list[str] = []
+    real_upsert = stores.vectors.upsert
+
+    def recording_upsert(workspace_id, records, embeddings):
+        applied.extend(r.id for r in records)
+        return real_upsert(workspace_id, records, embeddings)
+
+    monkeypatch.setattr(stores.vectors, "upsert", recording_upsert)
+    report = run_workers(stores, [WS], workers=4, batch_size=32)
+
+    assert report.upserted == 600 and report.failed == 0
+    assert len(applied) == 600 and max(Counter(applied).values()) == 1
+    assert_stores_agree(stores, WS)
+
+
+def test_two_sync_processes_at_once(store_config: StoreConfig, stores: Stores, backend: str):
+    if backend == "embedded":
+        pytest.skip("Chroma's PersistentClient is one process's; several need a Chroma server")
+    queue_messages(stores, 1200)
+    env = {**os.environ, **cli_env(store_config)}
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-m", "slack_helper", "sync", "--workers", "2"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [child.communicate(timeout=600) for child in children]
+    assert [child.returncode for child in children] == [0, 0], outputs
+    stored = [int(out.split()[0]) for out, _ in outputs]
+    assert sum(stored) == 1200  # each item stored by exactly one of the processes
+    assert_stores_agree(stores, WS)
+
+
+def test_bad_items_retry_alone_then_die_visibly(stores: Stores):
+    queue_messages(stores, 40)
+    refused = {"id": f"{WS}:C1:1.0", "document": "x", "metadata": {"$bad": 1}}  # Chroma says no
+    corrupt = {"id": f"{WS}:C1:2.0", "document": "x", "metadata": {"bad": {"nested": 1}}}
+    with stores.postgres.tenant(WS) as conn:
+        for payload in (refused, corrupt):
+            conn.execute(
+                "INSERT INTO processing_queue (workspace_id, message_id, op, payload, content_hash) "
+                "VALUES (%s, %s, 'upsert', %s, 'h')",
+                [WS, payload["id"], json.dumps(payload)],
+            )
+    first = run_workers(stores, [WS], workers=2)
+    assert (first.upserted, first.failed) == (40, 1)  # the good ones did not wait for them
+    for _ in range(4):  # let the backoff pass, four more times
+        with stores.postgres.tenant(WS) as conn:
+            conn.execute("UPDATE processing_queue SET available_at = now()")
+        run_workers(stores, [WS], workers=1)
+
+    with stores.postgres.tenant(WS) as conn:
+        dead = {
+            message_id: (attempts, error)
+            for message_id, attempts, error in repository.dead_items(conn)
+        }
+    assert set(dead) == {refused["id"], corrupt["id"]}
+    assert dead[refused["id"]][0] == 5 and "InvalidArgumentError" in dead[refused["id"]][1]
+    assert dead[corrupt["id"]][0] == 5 and "invalid payload" in dead[corrupt["id"]][1]
+    (status,) = collect_status(stores, WS).workspaces
+    assert (status.outbox_dead, status.outbox_pending, status.messages_chroma) == (2, 0, 40)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_backoff(monkeypatch):
+    """Nothing here should sleep on the idle poll."""
+    monkeypatch.setattr("ingest.worker.IDLE_SECONDS", 0.05)
