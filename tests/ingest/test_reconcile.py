@@ -1,0 +1,86 @@
+"""Reconcile finds drift between the stores by id and hash, and repairs it in either direction."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+
+from db import Stores
+from ingest.backfill import backfill
+from ingest.export_import import import_export
+from ingest.reconcile import reconcile
+from ingest.sample_export import TEAM_ID, write_sample_export
+from ingest.slack_api import SlackApi
+from tests.fakes.slack_server import fake_slack
+from tests.helpers import assert_stores_agree
+from tests.ingest.test_backfill import NOW, make_workspace
+
+
+def test_drift_is_found_then_repaired_from_the_export(stores: Stores, tmp_path: Path):
+    export = write_sample_export(tmp_path / "export", messages=300)
+    import_export(stores, export)
+    assert reconcile(stores, TEAM_ID, dry_run=True).in_sync
+
+    collection = stores.vectors.collection(TEAM_ID)
+    ids = sorted(r.id for r in stores.vectors.scan(TEAM_ID))
+    lost, rewritten, relabelled = ids[:3], ids[3:5], ids[5:7]
+    originals = stores.vectors.get(TEAM_ID, rewritten)
+    collection.delete(ids=lost)
+    tampered = ["tampered text", "more tampered text"]
+    collection.update(ids=rewritten, documents=tampered, embeddings=stores.embedder.embed(tampered))
+    relabel = stores.vectors.get(TEAM_ID, relabelled)
+    collection.update(
+        ids=relabelled,
+        metadatas=[{**relabel[i].metadata, "user_id": "UFORGED"} for i in relabelled],
+    )
+    collection.add(
+        ids=[f"{TEAM_ID}:C01GENERAL:1.000000"],
+        documents=["orphan"],
+        embeddings=[np.ones(384) / 384**0.5],
+    )
+
+    found = reconcile(stores, TEAM_ID, dry_run=True)
+    assert (found.missing, sorted(found.stale), found.orphaned) == (
+        lost,
+        sorted(rewritten + relabelled),
+        [f"{TEAM_ID}:C01GENERAL:1.000000"],
+    )
+    assert reconcile(stores, TEAM_ID, dry_run=True).stale == found.stale  # dry run changed nothing
+
+    repaired = reconcile(stores, TEAM_ID)
+    assert repaired.rebuilt == 2  # metadata drift fixed in place, from PostgreSQL
+    assert repaired.need_source == sorted(lost + rewritten)
+    assert repaired.cleared_checkpoints  # the day files holding them will be read again
+    after = reconcile(stores, TEAM_ID, dry_run=True)
+    assert (after.orphaned, after.stale, sorted(after.missing)) == (
+        [],
+        [],
+        sorted(lost + rewritten),
+    )
+
+    import_export(stores, export)  # restores exactly the texts that were lost or rewritten
+    assert reconcile(stores, TEAM_ID, dry_run=True).in_sync
+    assert_stores_agree(stores, TEAM_ID)
+    restored = stores.vectors.get(TEAM_ID, rewritten)
+    assert {i: r.document for i, r in restored.items()} == {
+        i: r.document for i, r in originals.items()
+    }
+
+
+def test_lost_thread_replies_come_back_from_slack(stores: Stores):
+    w = make_workspace()
+    with fake_slack(w) as (url, _):
+        api = SlackApi(w.token, url)
+        backfill(stores, api, now=NOW)
+        replies = [
+            f"{w.team_id}:C2:{r['ts']}" for r in w.replies[("C2", w.messages["C2"][2]["ts"])][:2]
+        ]
+        stores.vectors.collection(w.team_id).delete(ids=replies)
+
+        repaired = reconcile(stores, w.team_id)
+        assert repaired.need_source == sorted(replies)
+        assert "api:C2" in repaired.cleared_checkpoints
+        backfill(stores, api, now=NOW, thread_lookback=timedelta(0))
+
+    assert reconcile(stores, w.team_id, dry_run=True).in_sync
+    assert_stores_agree(stores, w.team_id)
