@@ -124,33 +124,13 @@ def ingest_backfill(
     as_json: JsonOption = False,
 ) -> None:
     """Copy a workspace from the Slack Web API (resumable; reruns fetch only what is new)."""
-    from ingest.backfill import backfill
-    from ingest.slack_api import SlackApi, SlackError
-
-    settings = Settings()
-    secret = token or (settings.slack_bot_token and settings.slack_bot_token.get_secret_value())
-    if not secret:
-        raise typer.BadParameter("give --token or set SLACK_HELPER_SLACK_BOT_TOKEN")
-    api = SlackApi(secret, settings.slack_api_url, settings.slack_pace)
     try:
         start = parse_moment(since, datetime.now(UTC)) if since else None
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--since") from exc
     wanted = [c.strip() for c in (channels or "").split(",") if c.strip()]
-    with _stores() as stores, RichProgress() as progress:
-        try:
-            report = backfill(
-                stores,
-                api,
-                workspace_name=workspace,
-                channels=wanted,
-                since=start,
-                thread_lookback=timedelta(days=settings.thread_lookback_days),
-                progress=progress,
-            )
-        except (SlackError, ValueError) as exc:
-            err_console.print(f"[red]error:[/] {exc}")
-            raise typer.Exit(1) from exc
+    with _stores() as stores:
+        report = _backfill(stores, token, workspace_name=workspace, channels=wanted, since=start)
     for warning in report.warnings:
         err_console.print(f"[yellow]warning:[/] {warning}")
     for failed in report.failed:
@@ -164,6 +144,90 @@ def ingest_backfill(
             f"{len(report.failed)} channels failed"
         )
     if report.failed or report.vectors.failed:
+        raise typer.Exit(2)
+
+
+@app.command()
+def sync(
+    workspace: WorkspaceOption = None,
+    workers: Annotated[int, typer.Option(min=1, max=16, help="Worker threads.")] = 2,
+    follow: Annotated[
+        bool, typer.Option(help="Keep waiting for new work (live events) until Ctrl-C.")
+    ] = False,
+) -> None:
+    """Apply queued vector work (the outbox) to Chroma. Safe to run in several processes."""
+    from ingest.worker import run_workers
+
+    settings = Settings()
+    config = settings.store_config()
+    config = config.model_copy(update={"pool_size": max(config.pool_size, 2 * workers + 2)})
+    try:
+        with open_stores(config) as stores:
+            targets = [_workspace_id(stores, workspace)] if workspace else None
+            report = run_workers(stores, targets, workers=workers, follow=follow)
+            dead = {}
+            for workspace_id in targets or [w.workspace_id for w in _workspaces(stores)]:
+                with stores.postgres.tenant(workspace_id) as conn:
+                    dead[workspace_id] = repository.dead_items(conn, limit=5)
+    except StoreError as exc:
+        err_console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    out.print(
+        f"{report.upserted} vectors stored, {report.deleted} removed, {report.failed} failed "
+        "(failed items retry with backoff)"
+    )
+    for items in dead.values():
+        for message_id, attempts, error in items:
+            err_console.print(f"[red]dead[/] {message_id} after {attempts} attempts: {error}")
+    if any(dead.values()):
+        raise typer.Exit(2)
+
+
+@app.command()
+def reconcile(
+    workspace: WorkspaceOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report only; change nothing.")
+    ] = False,
+    export: Annotated[
+        Path | None, typer.Option(help="Restore lost texts from this export afterwards.")
+    ] = None,
+    from_slack: Annotated[
+        bool,
+        typer.Option("--backfill", help="Restore lost texts from Slack (needs a bot token)."),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Compare both stores by id and content hash and repair missing, stale or orphaned vectors."""
+    from ingest.reconcile import reconcile as reconcile_stores
+
+    with _stores() as stores:
+        workspace_id = _workspace_id(stores, workspace)
+        report = reconcile_stores(stores, workspace_id, dry_run=dry_run)
+        if report.need_source and not dry_run and (export or from_slack):
+            if export:
+                import_export(stores, export)
+            else:
+                _backfill(stores)
+            report = report.model_copy(
+                update={"after": reconcile_stores(stores, workspace_id, dry_run=True)}
+            )
+    if as_json:
+        _print_json(report)
+    else:
+        out.print(
+            f"{report.postgres} expected, {report.chroma} held, {report.pending} queued: "
+            f"{len(report.missing)} missing, {len(report.stale)} stale, "
+            f"{len(report.orphaned)} orphaned"
+            + ("" if dry_run else f"; {report.rebuilt} rebuilt in place, orphans deleted")
+        )
+        if report.need_source and not (export or from_slack):
+            err_console.print(
+                f"[yellow]{len(report.need_source)} texts can only come from the source:[/] "
+                "rerun `slack-helper ingest export PATH` or `ingest backfill` "
+                "(their checkpoints were cleared), or pass --export / --backfill"
+            )
+    if dry_run and not report.in_sync:
         raise typer.Exit(2)
 
 
@@ -390,6 +454,30 @@ def bench_query_command(
         _print_json(result)
         return
     out.print(json.dumps(result.model_dump(), indent=2))
+
+
+def _backfill(stores: Stores, token: str | None = None, **options):
+    """Run a backfill with the token and Slack settings; Slack and channel errors exit 1."""
+    from ingest.backfill import backfill
+    from ingest.slack_api import SlackApi, SlackError
+
+    settings = Settings()
+    secret = token or (settings.slack_bot_token and settings.slack_bot_token.get_secret_value())
+    if not secret:
+        raise typer.BadParameter("give --token or set SLACK_HELPER_SLACK_BOT_TOKEN")
+    api = SlackApi(secret, settings.slack_api_url, settings.slack_pace)
+    lookback = timedelta(days=settings.thread_lookback_days)
+    try:
+        with RichProgress() as progress:
+            return backfill(stores, api, thread_lookback=lookback, progress=progress, **options)
+    except (SlackError, ValueError) as exc:
+        err_console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+
+
+def _workspaces(stores: Stores):
+    with stores.postgres.operator() as conn:
+        return repository.list_workspaces(conn)
 
 
 def _workspace_id(stores: Stores, key: str | None) -> str:

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     chroma_tenant: str = "default_tenant"
     chroma_database: str = "default_database"
     embedding_batch_size: int = Field(16, ge=1, description="Texts per embedding forward pass.")
+    pool_size: int = Field(6, ge=2, description="PostgreSQL connections of the app role.")
     slack_bot_token: SecretStr | None = Field(
         None, description="Bot token (xoxb-…) for backfill and the bot."
     )
