@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 import numpy as np
 
@@ -67,23 +68,12 @@ class Filters:
         )
 
 
+Side = Literal["keyword", "semantic", "hybrid"]
+
+
 def hybrid_search(stores: Stores, workspace_id: str, args: SearchArgs) -> SearchResult:
     """Messages best matching `args.query` by meaning or by exact words, within the filters."""
-    depth = max(args.limit * 3, 30)
-    with stores.postgres.tenant(workspace_id) as conn:
-        filters = Filters(
-            channel_ids=lookup.channel_ids(conn, args.channels) if args.channels else [],
-            user_ids=lookup.user_ids(conn, args.users) if args.users else [],
-            since=args.since,
-            until=args.until,
-            in_thread=args.in_thread,
-        )
-        total, kept, candidates = _count(conn, filters)
-    query_vector = stores.embedder.embed([args.query])[0]
-    similarity, strategy = _vector_side(
-        stores, workspace_id, query_vector, filters, depth, total, kept, candidates
-    )
-    keyword = _keyword_side(stores, workspace_id, args.query, filters, depth)
+    similarity, keyword, strategy = _sides(stores, workspace_id, args, "hybrid")
     fused = _fuse({"semantic": list(similarity), "keyword": keyword})[: args.limit]
     refs = lookup.message_refs(stores, workspace_id, [message_id for message_id, _, _ in fused])
     scores = {message_id: (score, sources) for message_id, score, sources in fused}
@@ -97,6 +87,46 @@ def hybrid_search(stores: Stores, workspace_id: str, args: SearchArgs) -> Search
         for ref in refs
     ]
     return SearchResult(hits=hits, strategy=strategy)
+
+
+def ranked_ids(stores: Stores, workspace_id: str, args: SearchArgs, side: Side) -> list[str]:
+    """The ids one side of the search ranks first (or both fused): what evals compare."""
+    similarity, keyword, _ = _sides(stores, workspace_id, args, side)
+    if side == "semantic":
+        return list(similarity)[: args.limit]
+    if side == "keyword":
+        return keyword[: args.limit]
+    fused = _fuse({"semantic": list(similarity), "keyword": keyword})
+    return [message_id for message_id, _, _ in fused[: args.limit]]
+
+
+def _sides(
+    stores: Stores, workspace_id: str, args: SearchArgs, side: Side
+) -> tuple[dict[str, float], list[str], str]:
+    """The vector side (similarity by id, best first) and the keyword side (ids), as asked."""
+    depth = max(args.limit * 3, 30)
+    with stores.postgres.tenant(workspace_id) as conn:
+        filters = Filters(
+            channel_ids=lookup.channel_ids(conn, args.channels) if args.channels else [],
+            user_ids=lookup.user_ids(conn, args.users) if args.users else [],
+            since=args.since,
+            until=args.until,
+            in_thread=args.in_thread,
+        )
+        total, kept, candidates = _count(conn, filters) if side != "keyword" else (0, 0, [])
+    similarity: dict[str, float] = {}
+    strategy = "none"
+    if side != "keyword":
+        query_vector = stores.embedder.embed([args.query])[0]
+        similarity, strategy = _vector_side(
+            stores, workspace_id, query_vector, filters, depth, total, kept, candidates
+        )
+    keyword = (
+        _keyword_side(stores, workspace_id, args.query, filters, depth)
+        if side != "semantic"
+        else []
+    )
+    return similarity, keyword, strategy
 
 
 def _count(conn, filters: Filters) -> tuple[int, int, list[str]]:
