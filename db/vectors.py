@@ -127,6 +127,8 @@ class VectorStore:
 
     def get(self, workspace_id: str, ids: Sequence[str]) -> dict[str, VectorRecord]:
         """Records by id (missing ids are absent from the result)."""
+        if not ids:
+            return {}
         got = self.collection(workspace_id).get(ids=list(ids), include=["documents", "metadatas"])
         return {
             i: VectorRecord(id=i, document=d or "", metadata=m or {})

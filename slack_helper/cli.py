@@ -33,6 +33,7 @@ app = typer.Typer(help="Ask questions of a Slack workspace.", no_args_is_help=Tr
 db_app = typer.Typer(help="The PostgreSQL schema.", no_args_is_help=True)
 ingest_app = typer.Typer(help="Bring Slack data in.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks (numbers for the issue notes).", no_args_is_help=True)
+eval_app = typer.Typer(help="Measure retrieval and answer quality.", no_args_is_help=True)
 mcp_app = typer.Typer(
     help="The MCP server (stdio or streamable HTTP).", invoke_without_command=True
 )
@@ -42,6 +43,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(bench_app, name="bench")
 app.add_typer(mcp_app, name="mcp")
+app.add_typer(eval_app, name="eval")
 
 out = Console()
 WorkspaceOption = Annotated[
@@ -454,6 +456,109 @@ def bench_query_command(
         _print_json(result)
         return
     out.print(json.dumps(result.model_dump(), indent=2))
+
+
+@eval_app.command("run")
+def eval_run(
+    dataset: Annotated[Path, typer.Option(help="A JSONL dataset (see evals/datasets).")],
+    retrieval: Annotated[
+        str, typer.Option(help="keyword, semantic, hybrid or all (side by side).")
+    ] = "all",
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where the reports go (default: eval-runs/<name>-<time>)."),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="Embedded stores to import into and keep (default: a scratch dir)."),
+    ] = None,
+    gate: Annotated[
+        bool, typer.Option(help="Exit 1 if below the thresholds in evals/thresholds.json.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Import what a dataset needs, run every case, print a table and write the reports."""
+    import tempfile
+
+    from agent.llm import chat_model
+    from db import StoreConfig
+    from evals.dataset import DatasetError, load_dataset
+    from evals.gate import check_thresholds
+    from evals.report import write_reports
+    from evals.runner import SIDES, run_dataset
+
+    sides = SIDES if retrieval == "all" else (retrieval,)
+    if not set(sides) <= set(SIDES):
+        raise typer.BadParameter("use keyword, semantic, hybrid or all", param_hint="--retrieval")
+    settings = Settings()
+    model = None
+    if settings.llm_model:
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        model = chat_model(settings.llm_model, key, settings.openai_base_url)
+    try:
+        data = load_dataset(dataset)
+        with tempfile.TemporaryDirectory(prefix="slack-helper-eval-") as scratch:
+            root = data_dir or Path(scratch)
+            config = StoreConfig(data_dir=root, embedding_batch_size=settings.embedding_batch_size)
+            with open_stores(config) as stores:
+                run = run_dataset(stores, data, root, sides=sides, model=model)
+    except DatasetError as exc:
+        err_console.print(f"[red]dataset error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    paths = write_reports(run, out_dir or Path("eval-runs") / f"{dataset.stem}-{stamp}")
+    if as_json:
+        _print_json(run.summary)
+    else:
+        table = Table("side", "recall@1", "recall@5", "recall@10", "mrr", "ndcg@10")
+        for side, scores in run.summary.retrieval.items():
+            table.add_row(side, *(f"{v:.3f}" for v in scores.values()))
+        out.print(table)
+        for name, value in run.summary.answer.items():
+            out.print(f"{name}: {_num(value)}")
+        out.print(
+            f"latency p50/p95: {run.summary.latency_ms['p50']}/{run.summary.latency_ms['p95']} ms"
+        )
+        err_console.print(f"reports: {paths['markdown']} and {paths['html']}")
+    if gate:
+        failures = check_thresholds(dataset.name, run.summary)
+        for failure in failures:
+            err_console.print(f"[red]below threshold:[/] {failure}")
+        if failures:
+            raise typer.Exit(1)
+
+
+@eval_app.command("compare")
+def eval_compare(
+    run_a: Annotated[Path, typer.Argument(help="The earlier run: its folder or run.json.")],
+    run_b: Annotated[Path, typer.Argument(help="The later run: its folder or run.json.")],
+    as_json: JsonOption = False,
+) -> None:
+    """What got better and worse between two runs of a dataset, case by case."""
+    from evals.compare import compare
+    from evals.results import Run
+
+    def load(path: Path) -> Run:
+        file = path / "run.json" if path.is_dir() else path
+        return Run.model_validate_json(file.read_text())
+
+    result = compare(load(run_a), load(run_b))
+    if as_json:
+        _print_json(result)
+        return
+    table = Table("metric", "before", "after", "change")
+    for metric, (before, after) in result.summary.items():
+        change = "" if before is None or after is None else f"{after - before:+.3f}"
+        table.add_row(metric, _num(before), _num(after), change)
+    out.print(table)
+    for title, changes in (("better", result.better), ("worse", result.worse)):
+        out.print(f"[bold]{title}:[/] {len(changes)}")
+        for c in changes:
+            out.print(f"  {c.case} {c.metric}: {c.before:.2f} -> {c.after:.2f}")
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 def _backfill(stores: Stores, token: str | None = None, **options):

@@ -1,0 +1,108 @@
+"""Eval datasets: JSONL, one case a line, validated with errors that name the line.
+
+A case names the export it runs on (a path relative to the dataset's folder, an absolute path,
+or `sample:N` for the generated sample workspace of about N messages), the messages that
+support the answer and the facts the answer must state.
+"""
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+Kind = Literal["metadata", "semantic", "hybrid", "thread", "reactions", "newsletter", "pr"]
+SAMPLE_PREFIX = "sample:"
+
+
+class DatasetError(Exception):
+    """The dataset file is not valid; the message names the line and the problem."""
+
+
+class MessageRef(BaseModel):
+    """A message by channel (name or id) and ts."""
+
+    channel: str
+    ts: str
+
+
+class CaseFilters(BaseModel):
+    """Filters the question implies, passed to retrieval as they are."""
+
+    channel: str | None = None
+    user: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+
+class Case(BaseModel):
+    """One question, where its answer lives, and what the answer must say."""
+
+    id: str = Field(min_length=1)
+    question: str = Field(min_length=1)
+    export: str
+    relevant: list[str | MessageRef] = []
+    facts: list[str] = []
+    filters: CaseFilters | None = None
+    answerable: bool = True
+    kind: Kind
+
+    @field_validator("relevant")
+    @classmethod
+    def _ids_look_like_ids(cls, refs: list) -> list:
+        for ref in refs:
+            if isinstance(ref, str) and ref.count(":") != 2:
+                raise ValueError(f"{ref!r} is not a message id '<workspace>:<channel>:<ts>'")
+        return refs
+
+
+class Dataset(BaseModel):
+    """A loaded dataset, exports resolved."""
+
+    path: Path
+    cases: list[Case]
+
+    def exports(self) -> list[str]:
+        """The distinct exports its cases run on, in first-use order."""
+        return list(dict.fromkeys(case.export for case in self.cases))
+
+
+def load_dataset(path: Path) -> Dataset:
+    """Read and validate a JSONL dataset; DatasetError with the line number on any problem."""
+    if not path.is_file():
+        raise DatasetError(f"{path}: no such dataset file")
+    defaults: dict = {}
+    cases: list[Case] = []
+    seen: set[str] = set()
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DatasetError(f"{path}:{number}: not JSON: {exc.msg}") from exc
+        if not isinstance(raw, dict):
+            raise DatasetError(f"{path}:{number}: expected an object")
+        if "defaults" in raw:
+            defaults = raw["defaults"]
+            continue
+        try:
+            case = Case.model_validate({**defaults, **raw})
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'case'}: {e['msg']}" for e in exc.errors()
+            )
+            raise DatasetError(f"{path}:{number}: {problems}") from exc
+        if case.id in seen:
+            raise DatasetError(f"{path}:{number}: duplicate id {case.id!r}")
+        seen.add(case.id)
+        cases.append(case.model_copy(update={"export": _resolve(case.export, path.parent)}))
+    if not cases:
+        raise DatasetError(f"{path}: no cases")
+    return Dataset(path=path, cases=cases)
+
+
+def _resolve(export: str, folder: Path) -> str:
+    if export.startswith(SAMPLE_PREFIX):
+        return export
+    return str((folder / export).resolve())

@@ -1,0 +1,236 @@
+"""Run a dataset: import its exports, score retrieval per side, run the agent, summarise."""
+
+import asyncio
+import re
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from agent import render
+from agent.contracts import Request, Result
+from agent.graph import run as run_agent
+from agent.playbook import AgentContext
+from agent.toolbox import local_toolbox
+from db.stores import Stores
+from evals import metrics
+from evals.dataset import SAMPLE_PREFIX, Case, Dataset, DatasetError, MessageRef
+from evals.results import (
+    RETRIEVAL_METRICS,
+    AnswerScore,
+    CaseResult,
+    RetrievalScore,
+    Run,
+    Summary,
+)
+from ingest.export_import import import_export
+from ingest.sample_export import write_sample_export
+from mcp_server.contracts import SearchArgs
+from mcp_server.search import Side, ranked_ids
+
+SIDES: tuple[Side, ...] = ("keyword", "semantic", "hybrid")
+
+
+def run_dataset(
+    stores: Stores,
+    dataset: Dataset,
+    scratch: Path,
+    *,
+    sides: Sequence[Side] = SIDES,
+    model: object | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> Run:
+    """Import what the dataset needs into `stores`, run every case, return the scored run."""
+    workspaces = {export: _import(stores, export, scratch) for export in dataset.exports()}
+    results = []
+    for export, workspace_id in workspaces.items():
+        cases = [c for c in dataset.cases if c.export == export]
+        results += asyncio.run(_run_cases(stores, workspace_id, cases, sides, model, progress))
+    order = {case.id: n for n, case in enumerate(dataset.cases)}
+    results.sort(key=lambda r: order[r.id])
+    return Run(
+        dataset=str(dataset.path),
+        mode="llm" if model else "offline",
+        summary=summarise(results, sides),
+        by_kind=_by_kind(results),
+        cases=results,
+    )
+
+
+def _import(stores: Stores, export: str, scratch: Path) -> str:
+    if export.startswith(SAMPLE_PREFIX):
+        size = int(export.removeprefix(SAMPLE_PREFIX))
+        path = write_sample_export(scratch / f"sample-{size}", messages=size)
+    else:
+        path = Path(export)
+    return import_export(stores, path).workspace_id
+
+
+async def _run_cases(stores, workspace_id, cases, sides, model, progress) -> list[CaseResult]:
+    results = []
+    async with local_toolbox(stores, workspace_id) as toolbox:
+        context = AgentContext(toolbox=toolbox, model=model, embed=stores.embedder.embed)
+        for case in cases:
+            relevant = _resolve(stores, workspace_id, case)
+            retrieval = {
+                side: _score(ranked_ids(stores, workspace_id, _search_args(case), side), relevant)
+                for side in sides
+            }
+            result = await run_agent(_request(case), context)
+            results.append(
+                CaseResult(
+                    id=case.id,
+                    kind=case.kind,
+                    question=case.question,
+                    answerable=case.answerable,
+                    relevant=sorted(relevant),
+                    retrieval=retrieval,
+                    answer=_answer_score(stores, workspace_id, case, relevant, result),
+                )
+            )
+            progress(case.id)
+    return results
+
+
+def _resolve(stores: Stores, workspace_id: str, case: Case) -> set[str]:
+    """The case's relevant messages as ids; a ref that matches nothing is a dataset error."""
+    ids = set()
+    with stores.postgres.tenant(workspace_id) as conn:
+        for ref in case.relevant:
+            if isinstance(ref, MessageRef):
+                row = conn.execute(
+                    "SELECT channel_id FROM channels WHERE channel_id = %s OR name = %s",
+                    [ref.channel.lstrip("#"), ref.channel.lstrip("#")],
+                ).fetchone()
+                if row is None:
+                    raise DatasetError(f"case {case.id}: no channel {ref.channel!r} in the export")
+                message_id = f"{workspace_id}:{row[0]}:{ref.ts}"
+            else:
+                message_id = ref
+            found = conn.execute(
+                "SELECT 1 FROM message_metadata WHERE message_id = %s", [message_id]
+            ).fetchone()
+            if found is None:
+                raise DatasetError(f"case {case.id}: no message {message_id} in the export")
+            ids.add(message_id)
+    return ids
+
+
+def _search_args(case: Case) -> SearchArgs:
+    f = case.filters
+    return SearchArgs(
+        query=case.question,
+        channels=[f.channel] if f and f.channel else None,
+        users=[f.user] if f and f.user else None,
+        since=f.since if f else None,
+        until=f.until if f else None,
+        limit=10,
+    )
+
+
+def _score(ranked: list[str], relevant: set[str]) -> RetrievalScore:
+    scores = {
+        "recall@1": metrics.recall_at_k(ranked, relevant, 1),
+        "recall@5": metrics.recall_at_k(ranked, relevant, 5),
+        "recall@10": metrics.recall_at_k(ranked, relevant, 10),
+        "mrr": metrics.reciprocal_rank(ranked, relevant),
+        "ndcg@10": metrics.ndcg_at_k(ranked, relevant, 10),
+    }
+    return RetrievalScore(ranked=ranked, scores=scores)
+
+
+def _request(case: Case) -> Request:
+    f = case.filters
+    window = {
+        "since": datetime.fromisoformat(f.since) if f and f.since else None,
+        "until": datetime.fromisoformat(f.until) if f and f.until else None,
+    }
+    channels = [f.channel] if f and f.channel else []
+    if case.kind == "newsletter":
+        return Request(task="newsletter", question=case.question, channels=channels, **window)
+    if case.kind == "pr":
+        number = re.search(r"(?:pull/|PR\s*#?|#)(\d+)", case.question)
+        if number:
+            return Request(task="pr_review", question=case.question, pr_number=int(number[1]))
+    return Request(task="answer", question=case.question, channels=channels, **window)
+
+
+def _answer_score(
+    stores: Stores, workspace_id: str, case: Case, relevant: set[str], result: Result
+) -> AnswerScore:
+    cited = [c.message_id for c in result.citations]
+    claims = [c for s in result.draft.sections for p in s.points for c in p.citations]
+    held = stores.vectors.get(workspace_id, list({c.message_id for c in claims}))
+    valid = [
+        c.message_id in held
+        and " ".join(c.quote.split()) in " ".join(held[c.message_id].document.split())
+        for c in claims
+    ]
+    return AnswerScore(
+        mode=result.mode,
+        found=result.found,
+        text=render.markdown(result),
+        cited=cited,
+        fact_coverage=metrics.fact_coverage(render.markdown(result), case.facts),
+        citation_precision=metrics.citation_precision(cited, relevant) if case.answerable else None,
+        citation_validity=sum(valid) / len(valid) if valid else None,
+        not_found_correct=result.found == case.answerable,
+        latency_ms=result.latency_ms,
+    )
+
+
+def summarise(results: list[CaseResult], sides: Sequence[str]) -> Summary:
+    """Means over the cases that have relevant messages; answer metrics over all cases."""
+    scored = [r for r in results if r.relevant]
+    answerable = [r for r in results if r.answerable]
+    latencies = [r.answer.latency_ms for r in results]
+    return Summary(
+        cases=len(results),
+        retrieval={
+            side: {
+                m: round(metrics.mean([r.retrieval[side].scores[m] for r in scored]) or 0.0, 4)
+                for m in RETRIEVAL_METRICS
+            }
+            for side in sides
+        },
+        answer={
+            "fact_coverage": _round(metrics.mean([r.answer.fact_coverage for r in answerable])),
+            "citation_precision": _round(
+                metrics.mean([r.answer.citation_precision for r in answerable])
+            ),
+            "citation_validity": _round(
+                metrics.mean([r.answer.citation_validity for r in results])
+            ),
+            "not_found_accuracy": _round(
+                metrics.mean([float(r.answer.not_found_correct) for r in results])
+            ),
+        },
+        latency_ms={
+            "p50": round(metrics.percentile(latencies, 50), 1),
+            "p95": round(metrics.percentile(latencies, 95), 1),
+        },
+    )
+
+
+def _by_kind(results: list[CaseResult]) -> dict[str, dict[str, float | None]]:
+    groups: dict[str, list[CaseResult]] = defaultdict(list)
+    for r in results:
+        groups[r.kind].append(r)
+    table = {}
+    for kind, group in groups.items():
+        scored = [r for r in group if r.relevant]
+        row: dict[str, float | None] = {"cases": len(group)}
+        for side in group[0].retrieval:
+            row[f"{side} recall@10"] = _round(
+                metrics.mean([r.retrieval[side].scores["recall@10"] for r in scored])
+            )
+        row["fact_coverage"] = _round(metrics.mean([r.answer.fact_coverage for r in group]))
+        latencies = [r.answer.latency_ms for r in group]
+        row["latency p50"] = round(metrics.percentile(latencies, 50), 1)
+        row["latency p95"] = round(metrics.percentile(latencies, 95), 1)
+        table[kind] = row
+    return table
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
