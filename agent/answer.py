@@ -7,15 +7,28 @@ from agent.contracts import Draft, Request, Section
 from agent.intent import Intent, read_intent
 from agent.playbook import AgentContext, call, done, quote_point
 from agent.toolbox import ToolOutcome
-from mcp_server.contracts import MessageRef, SearchHit, SearchResult, ThreadResult
+from mcp_server.contracts import (
+    HistoryResult,
+    MessageRef,
+    ReactionsResult,
+    SearchHit,
+    SearchResult,
+    ThreadResult,
+)
 
 # MiniLM cosine similarity at which a message is about the question on meaning alone (measured
 # on the sample workspace: direct answers score 0.45-0.75, unrelated chatter below 0.3). Short
 # messages score low even when on topic ("Incident: API returning 502s" vs "the incident":
 # 0.19), so a message sharing a content word with the question needs only WEAK.
 RELEVANT = 0.4
-WEAK = 0.15
+WEAK = 0.25  # with a shared content word (0.15 let "configure" find "config change"),
+# or EXACT when the question's channel or person filters already narrowed the search
+EXACT = 0.15  # with an exact term (PR number, error code) matched literally
 THREADS_TO_OPEN = 3
+# Before threads, a reply was simply the next message: for a hit outside any thread, the
+# messages that follow it within this window are its conversation.
+CONTEXT_MESSAGES = 4
+CONTEXT_SECONDS = 3600
 
 MAX_STEPS = 4
 INSTRUCTIONS = (
@@ -28,7 +41,8 @@ INSTRUCTIONS = (
 
 
 def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
-    """Step 1: channels and people (to read the question); 2: searches; 3: the best threads."""
+    """Step 1: channels and people (to read the question); 2: searches (and reactions when
+    asked about); 3: the conversations around the best hits."""
     if not done(outcomes, "list_channels"):
         return [
             call("list_channels", {}, 1),
@@ -38,50 +52,114 @@ def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
         intent = intent_of(request, outcomes, context)
         searches = [_search_args(intent.topic, intent, context.top_k)]
         searches += [_search_args(f"PR {n}", intent, context.top_k) for n in intent.pr_numbers]
-        return [call("semantic_search", args, 2, n) for n, args in enumerate(searches)]
-    if not [o for o in outcomes if o.name == "get_thread"]:
-        roots = _thread_roots(relevant_hits(outcomes))[:THREADS_TO_OPEN]
+        calls = [call("semantic_search", args, 2, n) for n, args in enumerate(searches)]
+        if intent.reactions:
+            calls.append(call("reactions_for", _reaction_args(intent), 2, len(calls)))
+        return calls
+    if not [o for o in outcomes if o.name in ("get_thread", "channel_history")]:
         return [
-            call("get_thread", {"channel": channel, "thread_ts": ts}, 3, n)
-            for n, (channel, ts) in enumerate(roots)
+            call(name, args, 3, n)
+            for n, (name, args) in enumerate(_conversations(relevant_hits(outcomes)))
         ]
     return []
 
 
 def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext) -> Draft:
-    """The relevant messages quoted, grouped by thread, best thread first."""
+    """The relevant messages quoted with their conversation, best first."""
     hits = relevant_hits(outcomes)
-    if not hits:
+    reacted = _most_reacted(outcomes)
+    if not hits and not reacted:
         return Draft(
             found=False,
             summary="I found nothing in this workspace that answers this question.",
         )
-    threads = {
-        (t.messages[0].channel_id, t.thread_ts): t.messages
-        for o in done(outcomes, "get_thread")
-        for t in [ThreadResult.model_validate(o.data)]
-        if t.messages
-    }
     sections: list[Section] = []
+    if reacted:
+        sections.append(Section(title="Most reacted", points=[quote_point(m) for m in reacted[:3]]))
+    conversations = _conversation_messages(outcomes)
     shown: set[str] = set()
     for hit in hits:
         if hit.message_id in shown:
             continue
-        messages = threads.get((hit.channel_id, hit.thread_ts or hit.ts), [hit])
+        messages = conversations.get(hit.message_id, [hit])
         fresh = [m for m in messages if m.message_id not in shown]
         shown.update(m.message_id for m in fresh)
         title = f"#{hit.channel}, {fresh[0].time:%Y-%m-%d}" + (
-            " (thread)" if len(fresh) > 1 else ""
+            " (conversation)" if len(fresh) > 1 else ""
         )
         sections.append(Section(title=title, points=[quote_point(m) for m in fresh[:6]]))
-        if len(sections) == THREADS_TO_OPEN:
+        if len(sections) == THREADS_TO_OPEN + bool(reacted):
             break
-    best = hits[0]
+    best = reacted[0] if reacted else hits[0]
     summary = (
         f"The closest answer is from {best.user or 'someone'} in #{best.channel} "
         f"on {best.time:%Y-%m-%d}: \u201c{' '.join(best.text.split())}\u201d"
     )
     return Draft(found=True, summary=summary, sections=sections)
+
+
+def _conversations(hits: list[SearchHit]) -> list[tuple[str, dict]]:
+    """Calls that open the best hits' conversations: their threads, or what followed them."""
+    calls: list[tuple[str, dict]] = []
+    opened: set[tuple[str, str]] = set()
+    for hit in hits:
+        root = (hit.channel_id, hit.thread_ts or hit.ts)
+        if root in opened:
+            continue
+        opened.add(root)
+        if hit.thread_ts or hit.replies:
+            calls.append(("get_thread", {"channel": hit.channel_id, "thread_ts": root[1]}))
+        else:
+            since = hit.time.isoformat()
+            calls.append(
+                (
+                    "channel_history",
+                    {"channel": hit.channel_id, "since": since, "limit": CONTEXT_MESSAGES},
+                )
+            )
+        if len(calls) == THREADS_TO_OPEN:
+            break
+    return calls
+
+
+def _conversation_messages(outcomes: list[ToolOutcome]) -> dict[str, list[MessageRef]]:
+    """For each opened hit, its conversation: the whole thread, or the hit and the messages
+    that followed it within CONTEXT_SECONDS."""
+    found: dict[str, list[MessageRef]] = {}
+    for o in done(outcomes, "get_thread"):
+        thread = ThreadResult.model_validate(o.data).messages
+        for message in thread:
+            found.setdefault(message.message_id, thread)
+    for o in done(outcomes, "channel_history"):
+        page = HistoryResult.model_validate(o.data).messages
+        if page:
+            start = page[0].time
+            found.setdefault(
+                page[0].message_id,
+                [m for m in page if (m.time - start).total_seconds() <= CONTEXT_SECONDS],
+            )
+    return found
+
+
+def _most_reacted(outcomes: list[ToolOutcome]) -> list[MessageRef]:
+    return [
+        m
+        for o in done(outcomes, "reactions_for")
+        for m in ReactionsResult.model_validate(o.data).top_messages
+    ]
+
+
+def _reaction_args(intent: Intent) -> dict:
+    args: dict = {}
+    if intent.emoji:
+        args["emoji"] = intent.emoji
+    if len(intent.channels) == 1:
+        args["channel"] = intent.channels[0]
+    if intent.since:
+        args["since"] = intent.since.isoformat()
+    if intent.until:
+        args["until"] = intent.until.isoformat()
+    return args
 
 
 def intent_of(request: Request, outcomes: list[ToolOutcome], context: AgentContext) -> Intent:
@@ -107,16 +185,21 @@ def intent_of(request: Request, outcomes: list[ToolOutcome], context: AgentConte
 
 
 def relevant_hits(outcomes: list[ToolOutcome]) -> list[SearchHit]:
-    """Search hits that are about what was searched: close in meaning, or sharing a word with
-    the query (or an exact term: a PR number, an error code) and not far off in meaning; best
-    fused score first, each once."""
+    """Search hits that are about what was searched: close in meaning, or sharing a content
+    word with the query and not far off, or matching an exact term (a PR number, an error
+    code); best fused score first, each once."""
     hits: dict[str, SearchHit] = {}
     for o in done(outcomes, "semantic_search"):
         stems = _stems(o.args["query"])
+        # a channel or person named in the question already narrowed the messages a lot
+        weak = EXACT if o.args.get("channels") or o.args.get("users") else WEAK
         for hit in SearchResult.model_validate(o.data).hits:
             similarity = hit.similarity or 0.0
-            shares_words = "keyword" in hit.matched_by or bool(stems & _stems(hit.text))
-            if similarity >= RELEVANT or (shares_words and similarity >= WEAK):
+            if (
+                similarity >= RELEVANT
+                or (similarity >= weak and stems & _stems(hit.text))
+                or (similarity >= EXACT and "keyword" in hit.matched_by)
+            ):
                 hits.setdefault(hit.message_id, hit)
     return sorted(hits.values(), key=lambda h: -h.score)
 
@@ -124,7 +207,8 @@ def relevant_hits(outcomes: list[ToolOutcome]) -> list[SearchHit]:
 _STOPWORDS = frozenset(
     "what when where which while with would could should about there their they them then "
     "than this that these those have from were does doing done into your yours said tell "
-    "know anyone someone people thing things also just like make made been being".split()
+    "know anyone someone people thing things also just like make made been being team "
+    "company anything something everyone".split()
 )
 
 
@@ -145,10 +229,3 @@ def _search_args(query: str, intent: Intent, limit: int) -> dict:
     if intent.until:
         args["until"] = intent.until.isoformat()
     return args
-
-
-def _thread_roots(hits: list[MessageRef]) -> list[tuple[str, str]]:
-    roots = [
-        (hit.channel_id, hit.thread_ts or hit.ts) for hit in hits if hit.thread_ts or hit.replies
-    ]
-    return list(dict.fromkeys(roots))

@@ -13,6 +13,21 @@ _DIGEST = re.compile(
     r"\b(summari[sz]e|summary|digest|newsletter|recap|what happened|highlights|catch me up)\b",
     re.I,
 )
+_REACTIONS = re.compile(r"\breact|\bemoji|\bbookmark|:[a-z0-9_+-]+:", re.I)
+# emoji names people say in words; ":name:" works for any other
+_EMOJI_WORDS = {
+    "fire": "fire",
+    "tada": "tada",
+    "pray": "pray",
+    "eyes": "eyes",
+    "rocket": "rocket",
+    "heart": "heart",
+    "thumbs": "+1",
+    "bookmark": "bookmark",
+    "bookmarked": "bookmark",
+    "rotating_light": "rotating_light",
+    "ok_hand": "ok_hand",
+}
 _SAID = re.compile(
     r"\b(what|anything)\s+(did|does|do|has|have)\s+(\w+\s+)?"
     r"(say|said|write|wrote|post|posted|mention|mentioned|think)(\s+(about|of|on))?\b",
@@ -35,6 +50,8 @@ class Intent(BaseModel):
     pr_numbers: list[int] = []
     urls: list[str] = []
     digest: bool = False
+    reactions: bool = False  # asks about reactions ("most reacted", "tada", "bookmarked")
+    emoji: str | None = None
 
 
 def read_intent(
@@ -80,4 +97,13 @@ def read_intent(
         pr_numbers=[int(n) for n in dict.fromkeys(_PR.findall(question))],
         urls=_URL.findall(question),
         digest=bool(_DIGEST.search(question)),
+        reactions=bool(_REACTIONS.search(question)),
+        emoji=_emoji_in(question),
     )
+
+
+def _emoji_in(question: str) -> str | None:
+    if match := re.search(r":([a-z0-9_+-]+):", question):
+        return match[1]
+    words = re.findall(r"[a-z_]+", question.lower())
+    return next((_EMOJI_WORDS[w] for w in words if w in _EMOJI_WORDS), None)
