@@ -24,6 +24,8 @@ class AnswerScore(BaseModel):
     citation_validity: float | None
     not_found_correct: bool
     latency_ms: float
+    judge_score: int | None = None  # 1-5 from the optional LLM judge
+    judge_reason: str | None = None
 
 
 class CaseResult(BaseModel):

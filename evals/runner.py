@@ -15,6 +15,7 @@ from agent.toolbox import local_toolbox
 from db.stores import Stores
 from evals import metrics
 from evals.dataset import SAMPLE_PREFIX, Case, Dataset, DatasetError, MessageRef
+from evals.judge import judge
 from evals.results import (
     RETRIEVAL_METRICS,
     AnswerScore,
@@ -38,14 +39,20 @@ def run_dataset(
     *,
     sides: Sequence[Side] = SIDES,
     model: object | None = None,
+    judge_model: object | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> Run:
-    """Import what the dataset needs into `stores`, run every case, return the scored run."""
+    """Import what the dataset needs into `stores`, run every case, return the scored run.
+
+    With `judge_model`, each answer is also graded by it (reported as judge_score beside the
+    deterministic metrics)."""
     workspaces = {export: _import(stores, export, scratch) for export in dataset.exports()}
     results = []
     for export, workspace_id in workspaces.items():
         cases = [c for c in dataset.cases if c.export == export]
-        results += asyncio.run(_run_cases(stores, workspace_id, cases, sides, model, progress))
+        results += asyncio.run(
+            _run_cases(stores, workspace_id, cases, sides, model, judge_model, progress)
+        )
     order = {case.id: n for n, case in enumerate(dataset.cases)}
     results.sort(key=lambda r: order[r.id])
     return Run(
@@ -66,7 +73,9 @@ def _import(stores: Stores, export: str, scratch: Path) -> str:
     return import_export(stores, path).workspace_id
 
 
-async def _run_cases(stores, workspace_id, cases, sides, model, progress) -> list[CaseResult]:
+async def _run_cases(
+    stores, workspace_id, cases, sides, model, judge_model, progress
+) -> list[CaseResult]:
     results = []
     async with local_toolbox(stores, workspace_id) as toolbox:
         context = AgentContext(toolbox=toolbox, model=model, embed=stores.embedder.embed)
@@ -77,6 +86,14 @@ async def _run_cases(stores, workspace_id, cases, sides, model, progress) -> lis
                 for side in sides
             }
             result = await run_agent(_request(case), context)
+            answer = _answer_score(stores, workspace_id, case, relevant, result)
+            if judge_model is not None:
+                verdict = await judge(
+                    judge_model, case.question, case.facts, case.answerable, answer.text
+                )
+                answer = answer.model_copy(
+                    update={"judge_score": verdict.score, "judge_reason": verdict.reason}
+                )
             results.append(
                 CaseResult(
                     id=case.id,
@@ -85,7 +102,7 @@ async def _run_cases(stores, workspace_id, cases, sides, model, progress) -> lis
                     answerable=case.answerable,
                     relevant=sorted(relevant),
                     retrieval=retrieval,
-                    answer=_answer_score(stores, workspace_id, case, relevant, result),
+                    answer=answer,
                 )
             )
             progress(case.id)
@@ -204,6 +221,7 @@ def summarise(results: list[CaseResult], sides: Sequence[str]) -> Summary:
             "not_found_accuracy": _round(
                 metrics.mean([float(r.answer.not_found_correct) for r in results])
             ),
+            **_judge_mean(results),
         },
         latency_ms={
             "p50": round(metrics.percentile(latencies, 50), 1),
@@ -230,6 +248,11 @@ def _by_kind(results: list[CaseResult]) -> dict[str, dict[str, float | None]]:
         row["latency p95"] = round(metrics.percentile(latencies, 95), 1)
         table[kind] = row
     return table
+
+
+def _judge_mean(results: list[CaseResult]) -> dict[str, float | None]:
+    scores = [r.answer.judge_score for r in results if r.answer.judge_score is not None]
+    return {"judge_score": _round(metrics.mean(scores))} if scores else {}
 
 
 def _round(value: float | None) -> float | None:

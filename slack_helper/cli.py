@@ -475,6 +475,9 @@ def eval_run(
     gate: Annotated[
         bool, typer.Option(help="Exit 1 if below the thresholds in evals/thresholds.json.")
     ] = False,
+    judge: Annotated[
+        bool, typer.Option(help="Also grade answers with the configured model (LLM judge).")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Import what a dataset needs, run every case, print a table and write the reports."""
@@ -495,13 +498,22 @@ def eval_run(
     if settings.llm_model:
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
         model = chat_model(settings.llm_model, key, settings.openai_base_url)
+    if judge and model is None:
+        raise typer.BadParameter("the judge needs SLACK_HELPER_LLM_MODEL", param_hint="--judge")
     try:
         data = load_dataset(dataset)
         with tempfile.TemporaryDirectory(prefix="slack-helper-eval-") as scratch:
             root = data_dir or Path(scratch)
             config = StoreConfig(data_dir=root, embedding_batch_size=settings.embedding_batch_size)
             with open_stores(config) as stores:
-                run = run_dataset(stores, data, root, sides=sides, model=model)
+                run = run_dataset(
+                    stores,
+                    data,
+                    root,
+                    sides=sides,
+                    model=model,
+                    judge_model=model if judge else None,
+                )
     except DatasetError as exc:
         err_console.print(f"[red]dataset error:[/] {exc}")
         raise typer.Exit(1) from exc

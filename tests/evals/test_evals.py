@@ -108,3 +108,45 @@ def test_sample_dataset_passes_the_gate(request, tmp_path: Path, embedder):
     assert [c.case for c in comparison.worse if c.metric == "fact_coverage"] == (
         [run.cases[0].id] if run.cases[0].answer.fact_coverage > 0 else []
     )
+
+
+def test_the_llm_judge_grades_beside_the_metrics(request, tmp_path: Path, embedder):
+    from agent.llm import chat_model
+    from tests.fakes.openai_server import fake_openai, tool_calls
+
+    dataset = load_dataset(
+        write(
+            tmp_path,
+            {"defaults": {"export": "sample:150"}},
+            {
+                "id": "deploy",
+                "kind": "semantic",
+                "question": "How do we deploy to production?",
+                "facts": ["make deploy"],
+            },
+            {
+                "id": "none",
+                "kind": "semantic",
+                "question": "What is the capital of France?",
+                "answerable": False,
+            },
+        )
+    )
+
+    def grade(body: dict, n: int):
+        case = json.loads(body["messages"][-1]["content"])
+        score = 5 if case["the_workspace_holds_an_answer"] else 4
+        return tool_calls(("Judgment", {"score": score, "supported": True, "reason": "fine"}))
+
+    with fake_openai(grade) as (base_url, fake):
+        with fresh_store_config(request, "embedded", tmp_path / "data") as config:
+            with open_stores(config, embedder=embedder) as stores:
+                run = run_dataset(
+                    stores, dataset, tmp_path, judge_model=chat_model("judge", "k", base_url)
+                )
+
+    assert [c.answer.judge_score for c in run.cases] == [5, 4]
+    assert run.summary.answer["judge_score"] == 4.5
+    assert run.summary.answer["fact_coverage"] == 1.0  # the deterministic metrics are still there
+    graded = json.loads(fake.requests[0]["messages"][-1]["content"])
+    assert "make deploy ENV=production" in graded["answer_with_citations"]
