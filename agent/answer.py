@@ -25,6 +25,10 @@ WEAK = 0.25  # with a shared content word (0.15 let "configure" find "config cha
 # or EXACT when the question's channel or person filters already narrowed the search
 EXACT = 0.15  # with an exact term (PR number, error code) matched literally
 THREADS_TO_OPEN = 3
+# a question that leans on the one before it: "and on staging?", "what about it", "who did that"
+_FOLLOW_UP = re.compile(
+    r"^\s*(and|but|also|what about|how about|then)\b|\b(it|that|this|they|them|those)\b", re.I
+)
 # Before threads, a reply was simply the next message: for a hit outside any thread, the
 # messages that follow it within this window are its conversation.
 CONTEXT_MESSAGES = 4
@@ -176,6 +180,15 @@ def intent_of(request: Request, outcomes: list[ToolOutcome], context: AgentConte
                 for part in (user["real_name"] or "").split():
                     names.setdefault(part.lower(), user["user_id"])
     intent = read_intent(request.question, channels, handles, names, context.now)
+    if request.previous_question and _FOLLOW_UP.search(request.question):
+        before = read_intent(request.previous_question, channels, handles, names, context.now)
+        intent = intent.model_copy(
+            update={
+                "topic": f"{before.topic} {intent.topic}",
+                "channels": intent.channels or before.channels,
+                "users": intent.users or before.users,
+            }
+        )
     updates: dict = {}
     if request.channels:
         updates["channels"] = request.channels

@@ -25,6 +25,9 @@ class Request(BaseModel):
     pr_url: str | None = None
     title: str | None = None
     description: str | None = None
+    previous_question: str | None = Field(
+        None, description="The question before this one in the same conversation, if any."
+    )
 
 
 class Claim(BaseModel):

@@ -12,6 +12,7 @@ from types import ModuleType
 from typing import Annotated, TypedDict
 
 from langchain_core.messages import AnyMessage, ToolCall
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.runtime import Runtime
@@ -29,15 +30,23 @@ PLAYBOOKS: dict[str, ModuleType] = {
 
 
 class AgentState(TypedDict, total=False):
-    """What flows between the nodes."""
+    """What flows between the nodes. With a checkpointer (the bot's thread memory) the
+    conversation, the questions and the tool outcomes carry over from earlier turns."""
 
     request: Request
+    questions: Annotated[list[str], operator.add]  # every question of the conversation
     messages: Annotated[list[AnyMessage], add_messages]  # the model's conversation
     pending: list[ToolCall]
     outcomes: Annotated[list[ToolOutcome], operator.add]
+    turn_start: int  # index in outcomes where this turn's began
     steps: int
     draft: Draft
     dropped: list[str]
+
+
+def start(state: AgentState) -> AgentState:
+    """Open a turn: this turn's tool outcomes start here (earlier turns' stay as evidence)."""
+    return {"turn_start": len(state.get("outcomes", [])), "steps": 0}
 
 
 async def plan(state: AgentState, runtime: Runtime[AgentContext]) -> AgentState:
@@ -45,11 +54,13 @@ async def plan(state: AgentState, runtime: Runtime[AgentContext]) -> AgentState:
     context, request = runtime.context, state["request"]
     playbook = PLAYBOOKS[request.task]
     if context.model is None:
-        return {"pending": playbook.plan(request, state.get("outcomes", []), context)}
-    messages = state.get("messages") or llm.opening(request, playbook.INSTRUCTIONS)
-    reply = await llm.plan(context.model, list(context.toolbox.tools.values()), messages)
-    fresh = [] if state.get("messages") else messages
-    return {"pending": list(reply.tool_calls), "messages": [*fresh, reply]}
+        earlier = state.get("questions", [])[:-1]
+        if earlier:  # a remembered conversation: the offline planner reads follow-ups with it
+            request = request.model_copy(update={"previous_question": earlier[-1]})
+        return {"pending": playbook.plan(request, _this_turn(state), context)}
+    tools = list(context.toolbox.tools.values())
+    reply = await llm.plan(context.model, tools, playbook.INSTRUCTIONS, state["messages"])
+    return {"pending": list(reply.tool_calls), "messages": [reply]}
 
 
 def after_plan(state: AgentState, runtime: Runtime[AgentContext]) -> str:
@@ -78,53 +89,71 @@ async def act(state: AgentState, runtime: Runtime[AgentContext]) -> AgentState:
 async def compose(state: AgentState, runtime: Runtime[AgentContext]) -> AgentState:
     """Write the draft: the model's structured output, or the playbook's extractive one."""
     context, request = runtime.context, state["request"]
+    playbook = PLAYBOOKS[request.task]
     if context.model is None:
-        playbook = PLAYBOOKS[request.task]
-        draft = playbook.compose(request, state.get("outcomes", []), context)
+        draft = playbook.compose(request, _this_turn(state), context)
     else:
-        draft = await llm.compose(context.model, state["messages"])
+        draft = await llm.compose(context.model, playbook.INSTRUCTIONS, state["messages"])
     return {"draft": draft}
 
 
 def verify(state: AgentState) -> AgentState:
-    """Keep only citations the tools returned in this run, with quotes that are really there."""
+    """Keep only citations the tools returned in this conversation (this run, and earlier turns
+    of a remembered thread), with quotes that are really there."""
     draft, dropped = evidence.verify(state["draft"], evidence.messages_in(state["outcomes"]))
     return {"draft": draft, "dropped": dropped}
+
+
+def _this_turn(state: AgentState) -> list[ToolOutcome]:
+    return state.get("outcomes", [])[state.get("turn_start", 0) :]
 
 
 def _max_steps(state: AgentState, context: AgentContext) -> int:
     return context.max_steps or PLAYBOOKS[state["request"].task].MAX_STEPS
 
 
-def build_graph():
-    """The compiled graph; run it with `run`."""
+def build_graph(checkpointer: BaseCheckpointSaver | None = None):
+    """The compiled graph; with a checkpointer, runs with the same memory key continue one
+    conversation."""
     graph = StateGraph(AgentState, context_schema=AgentContext)
+    graph.add_node("start", start)
     graph.add_node("plan", plan)
     graph.add_node("act", act)
     graph.add_node("compose", compose)
     graph.add_node("verify", verify)
-    graph.add_edge(START, "plan")
+    graph.add_edge(START, "start")
+    graph.add_edge("start", "plan")
     graph.add_conditional_edges("plan", after_plan, ["act", "compose"])
     graph.add_edge("act", "plan")
     graph.add_edge("compose", "verify")
     graph.add_edge("verify", END)
-    return graph.compile()
+    return graph.compile(checkpointer=checkpointer)
 
 
 _GRAPH = build_graph()
 
 
-async def run(request: Request, context: AgentContext) -> Result:
-    """Run one request to a Result with verified citations."""
+async def run(
+    request: Request, context: AgentContext, *, graph=None, memory_key: str | None = None
+) -> Result:
+    """Run one request to a Result with verified citations. With a `graph` built on a
+    checkpointer and a `memory_key`, the run continues that conversation."""
     started = time.perf_counter()
-    state = await _GRAPH.ainvoke(
-        {"request": request, "outcomes": [], "steps": 0},
+    config: dict = {"recursion_limit": 4 * (context.max_steps or 12) + 8}
+    if memory_key:
+        config["configurable"] = {"thread_id": memory_key}
+    state = await (graph or _GRAPH).ainvoke(
+        {
+            "request": request,
+            "questions": [request.question],
+            "messages": [llm.request_message(request)] if context.model is not None else [],
+        },
         context=context,
-        config={"recursion_limit": 4 * (context.max_steps or 12) + 8},
+        config=config,
     )
-    outcomes: list[ToolOutcome] = state["outcomes"]
+    outcomes: list[ToolOutcome] = _this_turn(state)
     draft: Draft = state["draft"]
-    found_messages = evidence.messages_in(outcomes)
+    found_messages = evidence.messages_in(state["outcomes"])
     return Result(
         task=request.task,
         mode="offline" if context.model is None else "llm",

@@ -1,5 +1,8 @@
 """The model side of the graph: a ChatOpenAI for any OpenAI-compatible endpoint, the planner
-that calls tools, and the composer that writes a Draft as structured output."""
+that calls tools, and the composer that writes a Draft as structured output.
+
+Dangling tool calls left at the step limit are answered in the compose request only, and the
+conversation kept in state holds no system prompt, so a remembered thread can go on."""
 
 import json
 
@@ -32,18 +35,22 @@ def chat_model(model: str, api_key: str | None, base_url: str | None) -> BaseCha
     )
 
 
-def opening(request: Request, instructions: str) -> list[AnyMessage]:
-    """The conversation's start: rules, the task's instructions, and the request as data."""
+def request_message(request: Request) -> HumanMessage:
+    """The request as the user turn: its fields as data."""
     fields = request.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
-    return [
-        SystemMessage(f"{SYSTEM}\n\n{instructions}"),
-        HumanMessage(json.dumps(fields, ensure_ascii=False)),
-    ]
+    return HumanMessage(json.dumps(fields, ensure_ascii=False))
 
 
-async def plan(model: BaseChatModel, tools: list[BaseTool], messages: list[AnyMessage]):
-    """The model's next step: an AIMessage whose tool_calls (maybe none) are run next."""
-    return await model.bind_tools(tools).ainvoke(messages)
+def _system(instructions: str) -> SystemMessage:
+    return SystemMessage(f"{SYSTEM}\n\n{instructions}")
+
+
+async def plan(
+    model: BaseChatModel, tools: list[BaseTool], instructions: str, messages: list[AnyMessage]
+):
+    """The model's next step: an AIMessage whose tool_calls (maybe none) are run next. The
+    system prompt is added per call, so a remembered conversation never stores it twice."""
+    return await model.bind_tools(tools).ainvoke([_system(instructions), *messages])
 
 
 def tool_messages(outcomes: list[ToolOutcome]) -> list[ToolMessage]:
@@ -59,11 +66,13 @@ def tool_messages(outcomes: list[ToolOutcome]) -> list[ToolMessage]:
     ]
 
 
-async def compose(model: BaseChatModel, messages: list[AnyMessage]) -> Draft:
+async def compose(model: BaseChatModel, instructions: str, messages: list[AnyMessage]) -> Draft:
     """The Draft as structured output (function calling: the widest-supported way)."""
     unanswered = _unanswered_calls(messages)
     writer = model.with_structured_output(Draft, method="function_calling")
-    draft = await writer.ainvoke([*messages, *unanswered, HumanMessage(COMPOSE)])
+    draft = await writer.ainvoke(
+        [_system(instructions), *messages, *unanswered, HumanMessage(COMPOSE)]
+    )
     return draft if isinstance(draft, Draft) else Draft.model_validate(draft)
 
 
