@@ -25,11 +25,16 @@ def workspace_url(stores: Stores, workspace_id: str) -> str | None:
     return f"https://{found[0].domain}.slack.com" if found and found[0].domain else None
 
 
+def model_from(settings: Settings):
+    """The configured chat model, or None (offline mode)."""
+    if not settings.llm_model:
+        return None
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    return chat_model(settings.llm_model, key, settings.openai_base_url)
+
+
 async def _run(stores: Stores, workspace_id: str, request: Request, settings: Settings) -> Result:
-    model = None
-    if settings.llm_model:
-        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-        model = chat_model(settings.llm_model, key, settings.openai_base_url)
+    model = model_from(settings)
     if settings.mcp_url:
         token = settings.mcp_token.get_secret_value() if settings.mcp_token else ""
         toolbox = remote_toolbox(settings.mcp_url, token)

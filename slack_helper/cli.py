@@ -22,7 +22,7 @@ from db.workspaces import resolve_workspace
 from ingest.export_archive import ExportError
 from ingest.export_import import import_export
 from ingest.sample_export import write_sample_export
-from slack_helper.assistant import run_agent, workspace_url
+from slack_helper.assistant import model_from, run_agent, workspace_url
 from slack_helper.console import RichProgress, err_console
 from slack_helper.settings import Settings
 
@@ -33,6 +33,11 @@ app = typer.Typer(help="Ask questions of a Slack workspace.", no_args_is_help=Tr
 db_app = typer.Typer(help="The PostgreSQL schema.", no_args_is_help=True)
 ingest_app = typer.Typer(help="Bring Slack data in.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks (numbers for the issue notes).", no_args_is_help=True)
+newsletter_app = typer.Typer(
+    help="Newsletters: draft one now, or schedule them for the bot to post.",
+    invoke_without_command=True,
+)
+bot_app = typer.Typer(help="The Slack bot.", invoke_without_command=True)
 eval_app = typer.Typer(help="Measure retrieval and answer quality.", no_args_is_help=True)
 mcp_app = typer.Typer(
     help="The MCP server (stdio or streamable HTTP).", invoke_without_command=True
@@ -44,6 +49,8 @@ app.add_typer(ingest_app, name="ingest")
 app.add_typer(bench_app, name="bench")
 app.add_typer(mcp_app, name="mcp")
 app.add_typer(eval_app, name="eval")
+app.add_typer(newsletter_app, name="newsletter")
+app.add_typer(bot_app, name="bot")
 
 out = Console()
 WorkspaceOption = Annotated[
@@ -283,8 +290,9 @@ def ask(
     print(text)
 
 
-@app.command()
+@newsletter_app.callback()
 def newsletter(
+    ctx: typer.Context,
     workspace: WorkspaceOption = None,
     since: Annotated[str, typer.Option(help="Start: a duration back (7d) or a date.")] = "7d",
     until: Annotated[str | None, typer.Option(help="End: a duration back or a date.")] = None,
@@ -294,6 +302,8 @@ def newsletter(
     fmt: FormatOption = "markdown",
 ) -> None:
     """Draft a newsletter of a period's most engaging topics, in sections, with links."""
+    if ctx.invoked_subcommand is not None:
+        return
     now = datetime.now(UTC)
     try:
         window = {"since": parse_moment(since, now)}
@@ -307,6 +317,111 @@ def newsletter(
         **window,
     )
     _draft(request, workspace, fmt)
+
+
+@newsletter_app.command("schedule")
+def newsletter_schedule(
+    channel: Annotated[str, typer.Option(help="Channel to post in (name or id).")],
+    cron: Annotated[str, typer.Option(help='Crontab in UTC, e.g. "0 9 * * MON".')],
+    workspace: WorkspaceOption = None,
+    days: Annotated[int, typer.Option(help="How many days each newsletter covers.")] = 7,
+) -> None:
+    """Have the bot post a newsletter on a schedule (it reloads schedules every minute)."""
+    from bot.schedules import add_schedule
+
+    with _stores() as stores:
+        try:
+            schedule = add_schedule(stores, _workspace_id(stores, workspace), channel, cron, days)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from exc
+    out.print(f"scheduled {schedule.schedule_id}: {schedule.cron} UTC in {schedule.channel}")
+
+
+@newsletter_app.command("list")
+def newsletter_list(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
+    """The workspace's newsletter schedules."""
+    from bot.schedules import list_schedules
+
+    with _stores() as stores:
+        schedules = list_schedules(stores, _workspace_id(stores, workspace))
+    if as_json:
+        print(json.dumps([s.model_dump() for s in schedules], indent=2))
+        return
+    for s in schedules:
+        out.print(f"{s.schedule_id}  {s.cron}  {s.channel}  last {s.days} days")
+
+
+@newsletter_app.command("remove")
+def newsletter_remove(
+    schedule_id: Annotated[str, typer.Argument(help="The id `newsletter list` shows.")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Stop a scheduled newsletter."""
+    from bot.schedules import remove_schedule
+
+    with _stores() as stores:
+        removed = remove_schedule(stores, _workspace_id(stores, workspace), schedule_id)
+    if not removed:
+        err_console.print(f"[red]error:[/] no schedule {schedule_id}")
+        raise typer.Exit(1)
+    out.print(f"removed {schedule_id}")
+
+
+@bot_app.callback()
+def bot(
+    ctx: typer.Context,
+    mode: Annotated[str, typer.Option(help="http (Events API) or socket (Socket Mode).")] = "http",
+    host: Annotated[str, typer.Option(help="HTTP: address to listen on.")] = "0.0.0.0",
+    port: Annotated[int, typer.Option(help="HTTP: port (Slack posts to /slack/events).")] = 3000,
+) -> None:
+    """Run the Slack bot: answers, live sync, feedback and scheduled newsletters."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if mode not in ("http", "socket"):
+        raise typer.BadParameter("use http or socket", param_hint="--mode")
+    from bot.answers import BotServices
+    from bot.app import BotConfig, build_app, serve
+
+    settings = Settings()
+    config = BotConfig(
+        signing_secret=settings.slack_signing_secret,
+        bot_token=settings.slack_bot_token,
+        app_token=settings.slack_app_token,
+        api_url=settings.slack_api_url,
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        token_key=settings.token_key,
+    )
+    with _stores() as stores:
+        services = BotServices(stores=stores, model=model_from(settings))
+        try:
+            slack_app = build_app(services, config)
+            app_token = (
+                settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
+            )
+            err_console.print(
+                f"bot listening ({mode})" + (f" on {host}:{port}" if mode == "http" else "")
+            )
+            serve(slack_app, services, mode=mode, host=host, port=port, app_token=app_token)
+        except ValueError as exc:
+            err_console.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(1) from exc
+
+
+@eval_app.command("export-feedback")
+def eval_export_feedback(
+    out_file: Annotated[Path, typer.Option("--out", help="JSONL file to write.")],
+    workspace: WorkspaceOption = None,
+    export: Annotated[
+        str | None, typer.Option(help="The export the cases run on (written as the default).")
+    ] = None,
+) -> None:
+    """Write the bot's 👍/👎-rated answers as an eval dataset."""
+    from bot.feedback import export_feedback
+
+    with _stores() as stores:
+        count = export_feedback(stores, _workspace_id(stores, workspace), out_file, export)
+    out.print(f"{count} rated answers written to {out_file}")
 
 
 @app.command("pr-review")
@@ -483,7 +598,6 @@ def eval_run(
     """Import what a dataset needs, run every case, print a table and write the reports."""
     import tempfile
 
-    from agent.llm import chat_model
     from db import StoreConfig
     from evals.dataset import DatasetError, load_dataset
     from evals.gate import check_thresholds
@@ -494,10 +608,7 @@ def eval_run(
     if not set(sides) <= set(SIDES):
         raise typer.BadParameter("use keyword, semantic, hybrid or all", param_hint="--retrieval")
     settings = Settings()
-    model = None
-    if settings.llm_model:
-        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-        model = chat_model(settings.llm_model, key, settings.openai_base_url)
+    model = model_from(settings)
     if judge and model is None:
         raise typer.BadParameter("the judge needs SLACK_HELPER_LLM_MODEL", param_hint="--judge")
     try:

@@ -38,6 +38,15 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = Field(
         None, description="Bot token (xoxb-…) for backfill and the bot."
     )
+    slack_signing_secret: SecretStr | None = Field(
+        None, description="Verifies that HTTP requests to the bot come from Slack."
+    )
+    slack_app_token: SecretStr | None = Field(None, description="xapp-… token for socket mode.")
+    slack_client_id: str | None = Field(None, description="OAuth installs into many workspaces.")
+    slack_client_secret: SecretStr | None = None
+    token_key: SecretStr | None = Field(
+        None, description="Fernet key that encrypts installed bot tokens at rest."
+    )
     slack_api_url: str | None = Field(
         None, description="Slack Web API base URL; unset: https://slack.com/api/."
     )

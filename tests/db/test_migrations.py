@@ -20,6 +20,8 @@ TENANT_TABLES = {
     "installations",
     "mcp_tokens",
     "processed_events",
+    "bot_answers",
+    "bot_feedback",
 }
 
 

@@ -12,7 +12,7 @@ def _seed(stores: Stores, ws: str, text: str) -> None:
     seed_workspace(stores, ws, text)
     with stores.postgres.tenant(ws) as conn:
         conn.execute(
-            "INSERT INTO installations (workspace_id, installation_id, bot_token) "
+            "INSERT INTO installations (workspace_id, installation_id, bot_token_encrypted) "
             "VALUES (%s, 'i1', %s)",
             [ws, f"xoxb-secret-{ws}"],
         )
@@ -41,7 +41,7 @@ def test_every_table_shows_only_the_bound_workspace(two_tenants: Stores):
             ).fetchone()[0]
             == 1
         )
-        assert conn.execute("SELECT array_agg(bot_token) FROM installations").fetchone()[0] == [
+        assert conn.execute("SELECT array_agg(bot_token_encrypted) FROM installations").fetchone()[0] == [
             "xoxb-secret-TAAAA"
         ]
 

@@ -22,6 +22,7 @@ class FakeWorkspace:
     team: str = "Fake Co"
     domain: str = "fakeco"
     token: str = "xoxb-fake"
+    extra_tokens: list[str] = field(default_factory=list)  # other installs' bot tokens
     users: list[dict] = field(default_factory=list)
     channels: list[dict] = field(default_factory=list)  # conversations.list entries
     messages: dict[str, list[dict]] = field(default_factory=dict)  # channel -> top level
@@ -60,7 +61,7 @@ class FakeSlack:
         every = self.workspace.rate_limit_every.get(method)
         if every and n % every == 0:
             return 429, {"Retry-After": "1"}, {"ok": False, "error": "ratelimited"}
-        if token != self.workspace.token:
+        if token != self.workspace.token and token not in self.workspace.extra_tokens:
             return 200, {}, {"ok": False, "error": "invalid_auth"}
         error = self.workspace.errors.get((method, params.get("channel", "")))
         if error:
@@ -72,7 +73,27 @@ class FakeSlack:
 
     def auth_test(self, _: dict) -> dict:
         w = self.workspace
-        return {"team_id": w.team_id, "team": w.team, "url": f"https://{w.domain}.slack.com/"}
+        return {
+            "team_id": w.team_id,
+            "team": w.team,
+            "url": f"https://{w.domain}.slack.com/",
+            "user_id": "UBOT",
+            "bot_id": "BBOT",
+        }
+
+    def chat_postMessage(self, params: dict) -> dict:
+        ts = f"1800000000.{len(self.calls('chat.postMessage')):06d}"
+        return {"channel": params["channel"], "ts": ts, "message": {"text": params.get("text")}}
+
+    def chat_update(self, params: dict) -> dict:
+        return {"channel": params["channel"], "ts": params["ts"]}
+
+    def chat_postEphemeral(self, params: dict) -> dict:
+        return {"message_ts": "1800000001.000000"}
+
+    def calls(self, method: str) -> list[dict]:
+        """The params of every request to one method, in order."""
+        return [params for name, params in self.requests if name == method]
 
     def users_list(self, params: dict) -> dict:
         return self._page(self.workspace.users, params, "members")

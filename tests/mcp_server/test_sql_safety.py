@@ -22,7 +22,7 @@ HOSTILE = {
     "SET app.current_workspace = 'TOTHER'": "only SELECT",
     "RESET app.current_workspace": "only SELECT",
     "SELECT * FROM installations": "installations",
-    "SELECT bot_token FROM installations i JOIN users u USING (workspace_id)": "installations",
+    "SELECT bot_token_encrypted FROM installations i JOIN users u USING (workspace_id)": "installations",
     "SELECT payload FROM processing_queue": "processing_queue",
     "SELECT pg_read_file('/etc/passwd')": "pg_read_file",
     "SELECT * FROM pg_read_binary_file('/etc/passwd')": "pg_read_binary_file",

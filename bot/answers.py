@@ -1,0 +1,172 @@
+"""Answering in Slack: a placeholder at once, the agent's answer in its place, thread memory,
+feedback buttons, and no private content shown where the asker's audience cannot see it."""
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+
+from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+from psycopg.conninfo import make_conninfo
+from slack_sdk import WebClient
+
+from agent import render
+from agent.contracts import Request, Result
+from agent.graph import build_graph, run
+from agent.playbook import AgentContext
+from agent.toolbox import local_toolbox
+from db.stores import Stores
+
+log = logging.getLogger(__name__)
+MEMORY_SCHEMA = "app_internal"
+THINKING = "Thinking… :hourglass_flowing_sand:"
+PRIVATE_NOTE = (
+    "The answer cites a private conversation, so I sent it only to you "
+    "(this channel's members may not be able to see that conversation)."
+)
+
+
+@dataclass
+class BotServices:
+    """What every listener needs: the stores, the model (None: offline mode)."""
+
+    stores: Stores
+    model: object | None = None
+
+    @property
+    def memory_dsn(self) -> str:
+        """Where LangGraph keeps thread memory: our database, schema app_internal."""
+        return make_conninfo(
+            self.stores.postgres.operator_dsn, options=f"-c search_path={MEMORY_SCHEMA}"
+        )
+
+    def setup_memory(self) -> None:
+        """Create the checkpointer's tables once, at start."""
+        asyncio.run(_setup(self.memory_dsn))
+
+
+async def _setup(dsn: str) -> None:
+    async with AsyncPostgresSaver.from_conn_string(dsn) as saver:
+        await saver.setup()
+
+
+def first_time(stores: Stores, workspace_id: str, key: str, kind: str) -> bool:
+    """Record `key` as handled; False if it was already (a redelivered event, another replica)."""
+    with stores.postgres.tenant(workspace_id) as conn:
+        row = conn.execute(
+            "INSERT INTO processed_events (workspace_id, event_id, event_type) "
+            "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING RETURNING 1",
+            [workspace_id, key, kind],
+        ).fetchone()
+    return row is not None
+
+
+def answer_in_thread(
+    services: BotServices,
+    client: WebClient,
+    *,
+    workspace_id: str,
+    channel: str,
+    thread_ts: str,
+    user: str | None,
+    question: str,
+) -> Result:
+    """Post a placeholder, run the agent with the thread's memory, put the answer in place."""
+    placeholder = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=THINKING)
+    result = asyncio.run(
+        _ask(services, workspace_id, question, memory_key=f"{workspace_id}:{channel}:{thread_ts}")
+    )
+    answer_id = placeholder["ts"]
+    blocks = render.slack_blocks(result) + [_feedback_buttons(answer_id)]
+    summary = result.draft.summary[:3000]
+    _record(services.stores, workspace_id, answer_id, channel, thread_ts, user, question, result)
+    if user and _leaks_private(services.stores, workspace_id, channel, result):
+        client.chat_update(channel=channel, ts=answer_id, text=PRIVATE_NOTE)
+        client.chat_postEphemeral(
+            channel=channel, user=user, thread_ts=thread_ts, text=summary, blocks=blocks
+        )
+    else:
+        client.chat_update(channel=channel, ts=answer_id, text=summary, blocks=blocks)
+    return result
+
+
+async def _ask(services: BotServices, workspace_id: str, question: str, memory_key: str) -> Result:
+    stores = services.stores
+    async with AsyncPostgresSaver.from_conn_string(services.memory_dsn) as saver:
+        graph = build_graph(saver)
+        async with local_toolbox(stores, workspace_id) as toolbox:
+            context = AgentContext(
+                toolbox=toolbox, model=services.model, embed=stores.embedder.embed
+            )
+            return await run(
+                Request(task="answer", question=question),
+                context,
+                graph=graph,
+                memory_key=memory_key,
+            )
+
+
+def answered_here(stores: Stores, workspace_id: str, channel: str, thread_ts: str) -> bool:
+    """Whether the bot has answered in this thread (so follow-ups need no mention)."""
+    with stores.postgres.tenant(workspace_id) as conn:
+        row = conn.execute(
+            "SELECT 1 FROM bot_answers WHERE channel_id = %s AND thread_ts = %s LIMIT 1",
+            [channel, thread_ts],
+        ).fetchone()
+    return row is not None
+
+
+def _leaks_private(stores: Stores, workspace_id: str, channel: str, result: Result) -> bool:
+    """A public channel's answer that cites a private channel, DM or group DM."""
+    cited = {c.message_id.split(":")[1] for c in result.citations}
+    with stores.postgres.tenant(workspace_id) as conn:
+        kinds = dict(
+            conn.execute(
+                "SELECT channel_id, kind FROM channels WHERE channel_id = ANY(%s)",
+                [[channel, *cited]],
+            ).fetchall()
+        )
+    if kinds.get(channel, "public") != "public":
+        return False  # asked in a private place: its audience already sees private content
+    return any(kinds.get(c, "public") != "public" for c in cited)
+
+
+def _record(stores, workspace_id, answer_id, channel, thread_ts, user, question, result) -> None:
+    with stores.postgres.tenant(workspace_id) as conn:
+        conn.execute(
+            """INSERT INTO bot_answers (workspace_id, answer_id, channel_id, thread_ts, user_id,
+                                        question, answer, citations, mode)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+            [
+                workspace_id,
+                answer_id,
+                channel,
+                thread_ts,
+                user,
+                question,
+                render.markdown(result),
+                json.dumps([c.model_dump() for c in result.citations]),
+                result.mode,
+            ],
+        )
+
+
+def _feedback_buttons(answer_id: str) -> dict:
+    return {
+        "type": "actions",
+        "block_id": "feedback",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": "feedback_up",
+                "text": {"type": "plain_text", "text": ":+1: Helpful"},
+                "value": answer_id,
+            },
+            {
+                "type": "button",
+                "action_id": "feedback_down",
+                "text": {"type": "plain_text", "text": ":-1: Not helpful"},
+                "value": answer_id,
+            },
+        ],
+    }

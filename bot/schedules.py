@@ -1,0 +1,191 @@
+"""Scheduled newsletters: stored in bot_config, run by APScheduler in the bot process, each slot
+posted exactly once however many bot replicas run (the slot is claimed in PostgreSQL)."""
+
+import asyncio
+import json
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import BaseModel
+from slack_sdk import WebClient
+
+from agent import render
+from agent.contracts import Request
+from agent.graph import run
+from agent.playbook import AgentContext
+from agent.toolbox import local_toolbox
+from db import repository
+from db.stores import Stores
+
+log = logging.getLogger(__name__)
+CONFIG_KEY = "newsletter_schedules"
+RELOAD_SECONDS = 60
+
+
+class NewsletterSchedule(BaseModel):
+    """Post a newsletter of the last `days` days to `channel` on `cron` (UTC)."""
+
+    schedule_id: str
+    channel: str
+    cron: str
+    days: int = 7
+
+
+def parse_cron(cron: str) -> CronTrigger:
+    """A five-field crontab in UTC; ValueError that says what is wrong."""
+    try:
+        return CronTrigger.from_crontab(cron, timezone=UTC)
+    except ValueError as exc:
+        raise ValueError(f"not a crontab line {cron!r} (e.g. '0 9 * * MON'): {exc}") from exc
+
+
+def add_schedule(
+    stores: Stores, workspace_id: str, channel: str, cron: str, days: int = 7
+) -> NewsletterSchedule:
+    """Store a new schedule (the channel must be known, the cron valid)."""
+    parse_cron(cron)
+    with stores.postgres.tenant(workspace_id) as conn:
+        name = channel.lstrip("#")
+        row = conn.execute(
+            "SELECT channel_id FROM channels WHERE channel_id = %s OR name = %s", [name, name]
+        ).fetchone()
+        if row is None:
+            raise ValueError(f"no channel {channel!r} in this workspace")
+        schedule = NewsletterSchedule(
+            schedule_id=secrets.token_hex(4), channel=row[0], cron=cron, days=days
+        )
+        _save(conn, workspace_id, [*_load(conn), schedule])
+    return schedule
+
+
+def list_schedules(stores: Stores, workspace_id: str) -> list[NewsletterSchedule]:
+    """The workspace's schedules."""
+    with stores.postgres.tenant(workspace_id) as conn:
+        return _load(conn)
+
+
+def remove_schedule(stores: Stores, workspace_id: str, schedule_id: str) -> bool:
+    """Delete one schedule; False if there was none with that id."""
+    with stores.postgres.tenant(workspace_id) as conn:
+        schedules = _load(conn)
+        kept = [s for s in schedules if s.schedule_id != schedule_id]
+        _save(conn, workspace_id, kept)
+    return len(kept) < len(schedules)
+
+
+def post_slot(
+    stores: Stores,
+    client: WebClient,
+    workspace_id: str,
+    schedule: NewsletterSchedule,
+    slot: datetime,
+    model: object | None = None,
+) -> bool:
+    """Draft and post the newsletter for one slot, unless another replica already has.
+
+    The slot is claimed inside the transaction that lasts until Slack accepted the post: a
+    second replica waits on the claim and then finds it taken; if posting fails, the claim
+    rolls back and the slot is still open.
+    """
+    key = f"newsletter:{schedule.schedule_id}:{slot.isoformat()}"
+    with stores.postgres.tenant(workspace_id) as conn:
+        claimed = conn.execute(
+            "INSERT INTO processed_events (workspace_id, event_id, event_type) "
+            "VALUES (%s, %s, 'newsletter') ON CONFLICT DO NOTHING RETURNING 1",
+            [workspace_id, key],
+        ).fetchone()
+        if claimed is None:
+            return False
+        request = Request(task="newsletter", since=slot - timedelta(days=schedule.days), until=slot)
+        result = asyncio.run(_draft(stores, workspace_id, request, model))
+        client.chat_postMessage(
+            channel=schedule.channel,
+            text=result.draft.summary[:3000],
+            blocks=render.slack_blocks(result),
+        )
+    return True
+
+
+async def _draft(stores: Stores, workspace_id: str, request: Request, model):
+    async with local_toolbox(stores, workspace_id) as toolbox:
+        context = AgentContext(toolbox=toolbox, model=model, embed=stores.embedder.embed)
+        return await run(request, context)
+
+
+class NewsletterScheduler:
+    """APScheduler jobs for every workspace's schedules, reloaded every minute so schedules
+    added or removed from the CLI take effect without a restart."""
+
+    def __init__(
+        self,
+        stores: Stores,
+        client_for: Callable[[str], WebClient | None],
+        model: object | None = None,
+    ):
+        self.stores = stores
+        self.client_for = client_for
+        self.model = model
+        self.scheduler = BackgroundScheduler(timezone=UTC)
+
+    def start(self) -> None:
+        """Load the schedules and start firing them."""
+        self.reload()
+        self.scheduler.add_job(
+            self.reload, "interval", seconds=RELOAD_SECONDS, id="reload", replace_existing=True
+        )
+        self.scheduler.start()
+
+    def shutdown(self) -> None:
+        """Stop firing (running jobs finish)."""
+        self.scheduler.shutdown(wait=False)
+
+    def reload(self) -> None:
+        """Make the jobs match what bot_config holds."""
+        wanted = {}
+        with self.stores.postgres.operator() as conn:
+            workspaces = [w.workspace_id for w in repository.list_workspaces(conn)]
+        for workspace_id in workspaces:
+            for schedule in list_schedules(self.stores, workspace_id):
+                wanted[f"{workspace_id}:{schedule.schedule_id}"] = (workspace_id, schedule)
+        for job in self.scheduler.get_jobs():
+            if job.id != "reload" and job.id not in wanted:
+                job.remove()
+        for job_id, (workspace_id, schedule) in wanted.items():
+            self.scheduler.add_job(
+                self.fire,
+                parse_cron(schedule.cron),
+                args=[workspace_id, schedule],
+                id=job_id,
+                replace_existing=True,
+                misfire_grace_time=300,
+            )
+
+    def fire(self, workspace_id: str, schedule: NewsletterSchedule) -> bool:
+        """One slot: cron fires on minute boundaries, so the minute names the slot for every
+        replica alike."""
+        slot = datetime.now(UTC).replace(second=0, microsecond=0)
+        client = self.client_for(workspace_id)
+        if client is None:
+            log.warning(
+                "no token for %s: newsletter %s skipped", workspace_id, schedule.schedule_id
+            )
+            return False
+        return post_slot(self.stores, client, workspace_id, schedule, slot, self.model)
+
+
+def _load(conn) -> list[NewsletterSchedule]:
+    row = conn.execute("SELECT value FROM bot_config WHERE key = %s", [CONFIG_KEY]).fetchone()
+    return [NewsletterSchedule.model_validate(s) for s in (row[0] if row else [])]
+
+
+def _save(conn, workspace_id: str, schedules: list[NewsletterSchedule]) -> None:
+    conn.execute(
+        """INSERT INTO bot_config (workspace_id, key, value) VALUES (%s, %s, %s)
+           ON CONFLICT (workspace_id, key) DO UPDATE SET value = excluded.value,
+             updated_at = now()""",
+        [workspace_id, CONFIG_KEY, json.dumps([s.model_dump() for s in schedules])],
+    )
