@@ -15,6 +15,7 @@ from agent.contracts import Request, Result
 from agent.graph import build_graph, run
 from agent.playbook import AgentContext
 from agent.toolbox import local_toolbox
+from db import repository
 from db.stores import Stores
 
 log = logging.getLogger(__name__)
@@ -53,12 +54,7 @@ async def _setup(dsn: str) -> None:
 def first_time(stores: Stores, workspace_id: str, key: str, kind: str) -> bool:
     """Record `key` as handled; False if it was already (a redelivered event, another replica)."""
     with stores.postgres.tenant(workspace_id) as conn:
-        row = conn.execute(
-            "INSERT INTO processed_events (workspace_id, event_id, event_type) "
-            "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING RETURNING 1",
-            [workspace_id, key, kind],
-        ).fetchone()
-    return row is not None
+        return repository.claim_once(conn, workspace_id, key, kind)
 
 
 def answer_in_thread(

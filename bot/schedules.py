@@ -93,12 +93,7 @@ def post_slot(
     """
     key = f"newsletter:{schedule.schedule_id}:{slot.isoformat()}"
     with stores.postgres.tenant(workspace_id) as conn:
-        claimed = conn.execute(
-            "INSERT INTO processed_events (workspace_id, event_id, event_type) "
-            "VALUES (%s, %s, 'newsletter') ON CONFLICT DO NOTHING RETURNING 1",
-            [workspace_id, key],
-        ).fetchone()
-        if claimed is None:
+        if not repository.claim_once(conn, workspace_id, key, "newsletter"):
             return False
         request = Request(task="newsletter", since=slot - timedelta(days=schedule.days), until=slot)
         result = asyncio.run(_draft(stores, workspace_id, request, model))

@@ -338,6 +338,18 @@ def replace_bookmarks(
         )
 
 
+def claim_once(conn: psycopg.Connection, workspace_id: str, key: str, kind: str) -> bool:
+    """Record `key` as handled in the caller's transaction; False if it already was (a
+    redelivered Slack event, an answer already given, a newsletter slot another replica took).
+    A rolled-back transaction releases the claim."""
+    row = conn.execute(
+        "INSERT INTO processed_events (workspace_id, event_id, event_type) VALUES (%s, %s, %s) "
+        "ON CONFLICT DO NOTHING RETURNING 1",
+        [workspace_id, key, kind],
+    ).fetchone()
+    return row is not None
+
+
 def dead_items(conn: psycopg.Connection, limit: int = 20) -> list[tuple[str, int, str | None]]:
     """Outbox items that kept failing: (message_id, attempts, last error), newest first."""
     return conn.execute(

@@ -68,21 +68,12 @@ def apply_event(stores: Stores, payload: Mapping[str, Any]) -> EventResult:
             return EventResult(
                 event_id=event_id, type=kind, applied=False, detail="ignored: not a sync event"
             )
-        if event_id and not _first_delivery(conn, workspace_id, event_id, kind):
+        if event_id and not repository.claim_once(conn, workspace_id, event_id, kind):
             return EventResult(
                 event_id=event_id, type=kind, applied=False, detail="duplicate delivery"
             )
         detail = handler(conn, workspace_id, event)
     return EventResult(event_id=event_id, type=kind, applied=True, detail=detail)
-
-
-def _first_delivery(conn: psycopg.Connection, ws: str, event_id: str, kind: str) -> bool:
-    row = conn.execute(
-        "INSERT INTO processed_events (workspace_id, event_id, event_type) VALUES (%s, %s, %s) "
-        "ON CONFLICT DO NOTHING RETURNING 1",
-        [ws, event_id, kind],
-    ).fetchone()
-    return row is not None
 
 
 # -- messages ---------------------------------------------------------------------------------

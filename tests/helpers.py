@@ -80,3 +80,28 @@ def seed_workspace(
         )
         write_messages(conn, [message])
     drain(stores, workspace_id)
+
+
+def numbered_messages(workspace_id: str, count: int, text: str) -> list[Message]:
+    """`count` content messages in channel C1, text `text.format(i=i)`, nothing else set."""
+    return [
+        Message(
+            workspace_id=workspace_id,
+            channel_id="C1",
+            ts=f"1700000000.{i:06d}",
+            user_id="U1",
+            created_at=datetime(2023, 11, 14, tzinfo=UTC),
+            message_type="message",
+            is_content=True,
+            raw_text=text.format(i=i),
+            text=text.format(i=i),
+        )
+        for i in range(count)
+    ]
+
+
+def empty_workspace(stores: Stores, workspace_id: str) -> None:
+    """A workspace with one channel, C1, and nothing in it."""
+    with stores.postgres.tenant(workspace_id) as conn:
+        repository.upsert_workspace(conn, Workspace(workspace_id=workspace_id, name=workspace_id))
+        repository.upsert_channels(conn, workspace_id, [Channel(channel_id="C1", name="general")])

@@ -41,9 +41,9 @@ def test_every_table_shows_only_the_bound_workspace(two_tenants: Stores):
             ).fetchone()[0]
             == 1
         )
-        assert conn.execute("SELECT array_agg(bot_token_encrypted) FROM installations").fetchone()[0] == [
-            "xoxb-secret-TAAAA"
-        ]
+        assert conn.execute("SELECT array_agg(bot_token_encrypted) FROM installations").fetchone()[
+            0
+        ] == ["xoxb-secret-TAAAA"]
 
 
 def test_no_workspace_bound_sees_nothing(two_tenants: Stores):

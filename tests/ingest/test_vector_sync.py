@@ -1,38 +1,23 @@
 """The outbox drain against concurrent writers of the same messages."""
 
 import threading
-from datetime import UTC, datetime
 
-from db import Stores, repository
-from db.models import Channel, Message, Workspace
+from db import Stores
+from db.models import Message
 from ingest.vector_sync import drain
 from ingest.writer import write_messages
-from tests.helpers import assert_stores_agree
+from tests.helpers import assert_stores_agree, empty_workspace, numbered_messages
 
 WS = "TDRAIN01"
 
 
 def _messages(version: int, count: int = 400) -> list[Message]:
-    return [
-        Message(
-            workspace_id=WS,
-            channel_id="C1",
-            ts=f"1700000000.{i:06d}",
-            user_id="U1",
-            created_at=datetime(2023, 11, 14, tzinfo=UTC),
-            message_type="message",
-            is_content=True,
-            raw_text=f"message {i}, version {version}",
-            text=f"message {i}, version {version}",
-        )
-        for i in range(count)
-    ]
+    return numbered_messages(WS, count, "message {i}, version " + str(version))
 
 
 def test_rewrites_during_a_drain_never_deadlock_or_lose_the_last_version(stores: Stores):
+    empty_workspace(stores, WS)
     with stores.postgres.tenant(WS) as conn:
-        repository.upsert_workspace(conn, Workspace(workspace_id=WS, name="drain"))
-        repository.upsert_channels(conn, WS, [Channel(channel_id="C1", name="general")])
         write_messages(conn, _messages(0))
     done = threading.Event()
     draining = threading.Thread(target=lambda: drain(stores, WS, batch_size=64, until=done))

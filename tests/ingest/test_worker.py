@@ -5,42 +5,23 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from datetime import UTC, datetime
 
 import pytest
 
 from db import StoreConfig, Stores, repository
-from db.models import Channel, Message, Workspace
 from ingest.worker import run_workers
 from ingest.writer import write_messages
 from slack_helper.status import collect_status
-from tests.helpers import assert_stores_agree, cli_env
+from tests.helpers import assert_stores_agree, cli_env, empty_workspace, numbered_messages
 
 WS = "TSYNC001"
 
 
 def queue_messages(stores: Stores, count: int) -> None:
     """Messages written with their outbox items, nothing drained yet."""
+    empty_workspace(stores, WS)
     with stores.postgres.tenant(WS) as conn:
-        repository.upsert_workspace(conn, Workspace(workspace_id=WS, name="sync"))
-        repository.upsert_channels(conn, WS, [Channel(channel_id="C1", name="general")])
-        write_messages(
-            conn,
-            [
-                Message(
-                    workspace_id=WS,
-                    channel_id="C1",
-                    ts=f"1700000000.{i:06d}",
-                    user_id="U1",
-                    created_at=datetime(2023, 11, 14, tzinfo=UTC),
-                    message_type="message",
-                    is_content=True,
-                    raw_text=f"note {i} about the release train",
-                    text=f"note {i} about the release train",
-                )
-                for i in range(count)
-            ],
-        )
+        write_messages(conn, numbered_messages(WS, count, "note {i} about the release train"))
 
 
 def test_parallel_workers_never_apply_an_item_twice(stores: Stores, monkeypatch):
