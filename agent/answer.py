@@ -2,7 +2,9 @@
 threads, quote the messages that answer it, or say plainly that nothing does."""
 
 import re
+from datetime import timedelta
 
+from agent import newsletter
 from agent.contracts import Draft, Request, Section
 from agent.intent import Intent, read_intent
 from agent.playbook import AgentContext, call, done, quote_point
@@ -33,8 +35,9 @@ _FOLLOW_UP = re.compile(
 # messages that follow it within this window are its conversation.
 CONTEXT_MESSAGES = 4
 CONTEXT_SECONDS = 3600
+DIGEST_WINDOW = timedelta(days=7)
 
-MAX_STEPS = 4
+MAX_STEPS = 6  # a digest reads history pages
 INSTRUCTIONS = (
     "Answer the user's question about their Slack workspace from what the tools return. "
     "Search first (semantic_search, with channel, people and time filters when the question "
@@ -52,10 +55,13 @@ def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
             call("list_channels", {}, 1),
             call("find_users", {"query": "", "limit": 200}, 1, 1),
         ]
+    intent = intent_of(request, outcomes, context)
+    if intent.digest:
+        return newsletter.plan(_digest(intent, context), outcomes, context)
     if not [o for o in outcomes if o.name == "semantic_search"]:
-        intent = intent_of(request, outcomes, context)
         searches = [_search_args(intent.topic, intent, context.top_k)]
         searches += [_search_args(f"PR {n}", intent, context.top_k) for n in intent.pr_numbers]
+        searches += [_search_args(url, intent, context.top_k) for url in intent.urls]
         calls = [call("semantic_search", args, 2, n) for n, args in enumerate(searches)]
         if intent.reactions:
             calls.append(call("reactions_for", _reaction_args(intent), 2, len(calls)))
@@ -69,7 +75,12 @@ def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
 
 
 def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext) -> Draft:
-    """The relevant messages quoted with their conversation, best first."""
+    """The relevant messages quoted with their conversation, best first; a digest request
+    ("summarise #deploys last week") is answered as a newsletter of that channel and window."""
+    if done(outcomes, "list_channels"):
+        intent = intent_of(request, outcomes, context)
+        if intent.digest:
+            return newsletter.compose(_digest(intent, context), outcomes, context)
     hits = relevant_hits(outcomes)
     reacted = _most_reacted(outcomes)
     if not hits and not reacted:
@@ -151,6 +162,16 @@ def _most_reacted(outcomes: list[ToolOutcome]) -> list[MessageRef]:
         for o in done(outcomes, "reactions_for")
         for m in ReactionsResult.model_validate(o.data).top_messages
     ]
+
+
+def _digest(intent: Intent, context: AgentContext) -> Request:
+    """The newsletter a digest question asks for: its channels, its window (default: a week)."""
+    return Request(
+        task="newsletter",
+        channels=intent.channels,
+        since=intent.since or context.now - DIGEST_WINDOW,
+        until=intent.until,
+    )
 
 
 def _reaction_args(intent: Intent) -> dict:

@@ -10,9 +10,10 @@ from agent.dates import window_in
 _PR = re.compile(r"(?:\bPR\s*#?|\bpull request\s*#?|/pull/|(?<![\w/])#)(\d{1,6})\b", re.I)
 _URL = re.compile(r"https?://[^\s>|]+")
 _DIGEST = re.compile(
-    r"\b(summari[sz]e|summary|digest|newsletter|recap|what happened|highlights|catch me up)\b",
-    re.I,
+    r"\b(summari[sz]e|summary|digest|newsletter|recap|highlights|catch me up)\b", re.I
 )
+# "what happened in #deploys last week" asks for a digest; "what happened with v2.14.0" does not
+_HAPPENED = re.compile(r"^\s*what(?:'s| has)? happen(?:ed|ing)\s*$", re.I)
 _REACTIONS = re.compile(r"\breact|\bemoji|\bbookmark|:[a-z0-9_+-]+:", re.I)
 # emoji names people say in words; ":name:" works for any other
 _EMOJI_WORDS = {
@@ -96,7 +97,8 @@ def read_intent(
         until=until,
         pr_numbers=[int(n) for n in dict.fromkeys(_PR.findall(question))],
         urls=_URL.findall(question),
-        digest=bool(_DIGEST.search(question)),
+        digest=bool(_DIGEST.search(question))
+        or (bool(channels or since or until) and bool(_HAPPENED.match(topic))),
         reactions=bool(_REACTIONS.search(question)),
         emoji=_emoji_in(question),
     )

@@ -85,8 +85,10 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
     examples = [(title, text) for title, texts in SECTIONS.items() for text in texts]
     example_vectors = context.embed([text for _, text in examples])
     filed: dict[str, list[Point]] = defaultdict(list)
+    # workspace-wide, quiet topics are noise; a digest of chosen channels reports them anyway
+    least = 0 if request.channels else 2
     for members, centroid in topics:
-        if _engagement(threads[members[0]]) < 2:
+        if _engagement(threads[members[0]]) < least:
             continue
         fit = example_vectors @ centroid
         best = int(np.argmax(fit))

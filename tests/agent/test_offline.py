@@ -130,3 +130,23 @@ async def test_pr_review_of_an_unknown_pr_is_not_found(sample_stores: Stores):
     result = await run_agent(sample_stores, Request(task="pr_review", pr_number=99999))
 
     assert result.found is False and result.citations == []
+
+
+async def test_a_digest_question_is_answered_as_a_newsletter_of_that_channel(sample_stores: Stores):
+    question = "Summarize what happened in #deploys last week"
+    result = await run_agent(sample_stores, Request(task="answer", question=question))
+
+    histories = [t for t in result.tool_calls if t.name == "channel_history"]
+    assert histories and {t.args["channel"] for t in histories} == {"deploys"}
+    assert histories[0].args["since"].startswith("2024-03-11")
+    assert result.found and {c.channel for c in result.citations} == {"deploys"}
+    assert "semantic_search" not in {t.name for t in result.tool_calls}
+
+
+async def test_a_url_in_the_question_is_searched_literally(sample_stores: Stores):
+    question = "What was said about https://acme.atlassian.net/browse/WEB-311 ?"
+    result = await run_agent(sample_stores, Request(task="answer", question=question))
+
+    searched = [t.args["query"] for t in result.tool_calls if t.name == "semantic_search"]
+    assert "https://acme.atlassian.net/browse/WEB-311" in searched
+    assert result.citations[0].message_id == f"{TEAM_ID}:C02ENG:1710165600.900005"
