@@ -256,3 +256,57 @@ async def _remembered_questions(dsn: str, key: str) -> list[str]:
     async with AsyncPostgresSaver.from_conn_string(dsn) as saver:
         checkpoint = await saver.aget_tuple({"configurable": {"thread_id": key}})
     return checkpoint.checkpoint["channel_values"]["questions"]
+
+
+def test_private_content_asked_about_in_public_is_sent_only_to_the_asker(single_bot: RunningBot):
+    from bot.answers import PRIVATE_NOTE
+
+    secret_channel = event(
+        TEAM_ID,
+        "EvPrivateChannel",
+        type="channel_created",
+        channel={
+            "id": "GSECRET1",
+            "name": "falcon-core",
+            "is_private": True,
+            "created": 1710000000,
+        },
+    )
+    secret = event(
+        TEAM_ID,
+        "EvPrivateMessage",
+        type="message",
+        channel="GSECRET1",
+        channel_type="group",
+        user="U01ALICE",
+        ts="1710000400.000500",
+        text="The launch codename for Project Falcon is BLUEBIRD, keep it quiet.",
+    )
+    for body in (secret_channel, secret):
+        assert single_bot.post(body).status_code == 200
+    stores = single_bot.services.stores
+    with stores.postgres.tenant(TEAM_ID) as conn:
+        wait_for(
+            lambda: conn.execute(
+                "SELECT 1 FROM message_metadata WHERE ts = '1710000400.000500'"
+            ).fetchone()
+        )
+    drain(stores, TEAM_ID)
+
+    ask_ts = "1710000500.000600"
+    assert (
+        single_bot.post(
+            mention(
+                "EvAskPrivate", "<@UBOT> What is the launch codename for Project Falcon?", ts=ask_ts
+            )
+        ).status_code
+        == 200
+    )
+    ephemeral = wait_for(lambda: single_bot.slack.calls("chat.postEphemeral"))
+    assert ephemeral[0]["user"] == "U02BOB" and "falcon-core" in json.dumps(ephemeral[0]["blocks"])
+    placeholder = next(
+        p for p in single_bot.slack.calls("chat.postMessage") if p.get("thread_ts") == ask_ts
+    )
+    assert placeholder["channel"] == "C02ENG"
+    notes = [u for u in single_bot.slack.calls("chat.update") if u.get("text") == PRIVATE_NOTE]
+    assert notes and "blocks" not in notes[0]  # the public thread gets the note, not the answer
