@@ -16,6 +16,7 @@ from typing import Literal
 
 import numpy as np
 
+from db.models import split_message_id
 from db.stores import Stores
 from mcp_server import lookup
 from mcp_server.contracts import SearchArgs, SearchHit, SearchResult
@@ -23,6 +24,8 @@ from mcp_server.contracts import SearchArgs, SearchHit, SearchResult
 RRF_K = 60
 OVERSAMPLE_LIMIT = 2000  # deepest unfiltered query before falling back to a Chroma filter
 EXACT_CANDIDATES = 2000  # at most this many filtered candidates: exact scan of their vectors
+KEYWORD_LIMIT = 200  # literal matches per term, filtered by Chroma
+KEYWORD_SCAN = 1000  # literal matches per term read before filtering by id
 _STOPWORDS = frozenset(
     "what when where which who why how did does the this that there slack".split()
 )
@@ -55,6 +58,21 @@ class Filters:
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def readable_from_ids(self) -> bool:
+        """Whether ids alone ('{workspace}:{channel}:{ts}') decide the filter: channels and
+        time do, people and threads need the metadata."""
+        return not self.user_ids and self.in_thread is None
+
+    def accepts_id(self, message_id: str) -> bool:
+        """The filter applied to an id (only when `readable_from_ids`)."""
+        _, channel_id, ts = split_message_id(message_id)
+        stamp = float(ts)
+        return (
+            (not self.channel_ids or channel_id in self.channel_ids)
+            and (self.since is None or stamp >= self.since.timestamp())
+            and (self.until is None or stamp < self.until.timestamp())
+        )
 
     def accepts(self, metadata: dict) -> bool:
         """Whether a Chroma record's metadata passes the filters (same rules as the `where`)."""
@@ -178,7 +196,7 @@ def _vector_side(
     still returns the true nearest ones."""
     vectors = stores.vectors
     if filters.chroma_where() is None:
-        hits = vectors.query(workspace_id, query, depth, with_documents=False)
+        hits = vectors.query(workspace_id, query, depth, with_documents=False, with_metadata=False)
         return {h.id: 1.0 - h.distance for h in hits}, "unfiltered"
     if kept == 0:
         return {}, "empty-filter"
@@ -193,12 +211,26 @@ def _vector_side(
     share = kept / max(total, 1)
     oversample = math.ceil(depth / share * 2)
     if oversample <= OVERSAMPLE_LIMIT:
-        hits = vectors.query(workspace_id, query, min(oversample, total), with_documents=False)
-        kept_hits = [h for h in hits if filters.accepts(h.metadata)]
+        by_id = filters.readable_from_ids()
+        hits = vectors.query(
+            workspace_id,
+            query,
+            min(oversample, total),
+            with_documents=False,
+            with_metadata=not by_id,
+        )
+        kept_hits = [
+            h for h in hits if (filters.accepts_id(h.id) if by_id else filters.accepts(h.metadata))
+        ]
         if len(kept_hits) >= min(depth, kept):
             return {h.id: 1.0 - h.distance for h in kept_hits[:depth]}, "post-filter"
     hits = vectors.query(
-        workspace_id, query, depth, where=filters.chroma_where(), with_documents=False
+        workspace_id,
+        query,
+        depth,
+        where=filters.chroma_where(),
+        with_documents=False,
+        with_metadata=False,
     )
     return {h.id: 1.0 - h.distance for h in hits}, "chroma-where"
 
@@ -224,8 +256,13 @@ def keyword_terms(query: str, limit: int = 4) -> list[str]:
 def _keyword_side(
     stores: Stores, workspace_id: str, query: str, filters: Filters, depth: int
 ) -> list[str]:
-    """Ids containing the query's terms, most terms first, then newest."""
-    matches: dict[str, list] = {}
+    """Ids containing the query's terms, most terms first, then newest.
+
+    Channel and time filters are applied to the ids afterwards, so Chroma runs only its
+    full-text match (a metadata `where` is what makes filtered Chroma reads slow at scale).
+    """
+    by_id = filters.readable_from_ids()
+    matches: dict[str, int] = {}
     collection = stores.vectors.collection(workspace_id)
     for term in keyword_terms(query):
         variants = list(dict.fromkeys([term, term.lower(), term.capitalize()]))
@@ -235,16 +272,16 @@ def _keyword_side(
             else {"$or": [{"$contains": v} for v in variants]}
         )
         found = collection.get(
-            where=filters.chroma_where(),
+            where=None if by_id else filters.chroma_where(),
             where_document=where_document,
-            include=["metadatas"],
-            limit=200,
+            include=[],
+            limit=KEYWORD_SCAN if by_id else KEYWORD_LIMIT,
         )
-        for message_id, metadata in zip(found["ids"], found["metadatas"] or [], strict=True):
-            entry = matches.setdefault(message_id, [0, float(metadata.get("timestamp", 0))])
-            entry[0] += 1
-    ranked = sorted(matches.items(), key=lambda kv: (-kv[1][0], -kv[1][1]))
-    return [message_id for message_id, _ in ranked[:depth]]
+        for message_id in found["ids"]:
+            if not by_id or filters.accepts_id(message_id):
+                matches[message_id] = matches.get(message_id, 0) + 1
+    ranked = sorted(matches, key=lambda i: (-matches[i], -float(split_message_id(i)[2])))
+    return ranked[:depth]
 
 
 def _fuse(rankings: dict[str, Sequence[str]]) -> list[tuple[str, float, list[str]]]:
