@@ -7,7 +7,7 @@ from datetime import timedelta
 from agent import newsletter
 from agent.contracts import Draft, Request, Section
 from agent.intent import Intent, read_intent
-from agent.playbook import AgentContext, call, done, quote_point
+from agent.playbook import AgentContext, call, done, quote_point, window_args
 from agent.toolbox import ToolOutcome
 from mcp_server.contracts import (
     HistoryResult,
@@ -180,11 +180,7 @@ def _reaction_args(intent: Intent) -> dict:
         args["emoji"] = intent.emoji
     if len(intent.channels) == 1:
         args["channel"] = intent.channels[0]
-    if intent.since:
-        args["since"] = intent.since.isoformat()
-    if intent.until:
-        args["until"] = intent.until.isoformat()
-    return args
+    return args | window_args(intent.since, intent.until)
 
 
 def intent_of(request: Request, outcomes: list[ToolOutcome], context: AgentContext) -> Intent:
@@ -258,8 +254,4 @@ def _search_args(query: str, intent: Intent, limit: int) -> dict:
         args["channels"] = intent.channels
     if intent.users:
         args["users"] = intent.users
-    if intent.since:
-        args["since"] = intent.since.isoformat()
-    if intent.until:
-        args["until"] = intent.until.isoformat()
-    return args
+    return args | window_args(intent.since, intent.until)

@@ -79,17 +79,8 @@ def citations(draft: Draft, evidence: dict[str, MessageRef]) -> list[Citation]:
         for point in section.points:
             for claim in point.citations:
                 ref = evidence[claim.message_id]
-                seen.setdefault(
-                    ref.message_id,
-                    Citation(
-                        message_id=ref.message_id,
-                        channel=ref.channel,
-                        ts=ref.ts,
-                        user=ref.user,
-                        permalink=ref.permalink,
-                        text=ref.text,
-                    ),
-                )
+                fields = ref.model_dump(include=set(Citation.model_fields))
+                seen.setdefault(ref.message_id, Citation(**fields))
     return list(seen.values())
 
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 import numpy as np
 
 from agent.contracts import Draft, Point, Request, Section
-from agent.playbook import AgentContext, call, done, quote_point
+from agent.playbook import AgentContext, call, done, quote_point, window_args
 from agent.toolbox import ToolOutcome
 from mcp_server.contracts import HistoryResult, MessageRef
 
@@ -109,11 +109,7 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
 
 
 def _page(request: Request, channel: str, cursor: str | None = None) -> dict:
-    args: dict = {"channel": channel, "limit": PAGE}
-    if request.since:
-        args["since"] = request.since.isoformat()
-    if request.until:
-        args["until"] = request.until.isoformat()
+    args: dict = {"channel": channel, "limit": PAGE} | window_args(request.since, request.until)
     if cursor:
         args["cursor"] = cursor
     return args

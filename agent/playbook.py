@@ -31,6 +31,16 @@ class AgentContext:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
+def window_args(since: datetime | None, until: datetime | None) -> dict:
+    """A time window as tool arguments (ISO 8601), leaving out an open end."""
+    args = {}
+    if since:
+        args["since"] = since.isoformat()
+    if until:
+        args["until"] = until.isoformat()
+    return args
+
+
 def call(name: str, args: dict, step: int, n: int = 0) -> ToolCall:
     """A tool call with an id unique within the run."""
     return ToolCall(name=name, args=args, id=f"offline-{step}-{n}-{name}", type="tool_call")

@@ -14,6 +14,11 @@ _BLOCK_TEXT = 2900  # Slack rejects section text over 3000 characters
 _MAX_BLOCKS = 48  # and messages over 50 blocks
 
 
+def fallback_text(result: Result) -> str:
+    """The plain text Slack shows in notifications beside the blocks (at most 3,000 chars)."""
+    return result.draft.summary[:3000]
+
+
 def link(permalink: str, base_url: str | None) -> str:
     """A permalink path made absolute when the workspace's URL is known."""
     return f"{base_url.rstrip('/')}{permalink}" if base_url else permalink

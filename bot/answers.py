@@ -12,9 +12,7 @@ from slack_sdk import WebClient
 
 from agent import render
 from agent.contracts import Request, Result
-from agent.graph import build_graph, run
-from agent.playbook import AgentContext
-from agent.toolbox import local_toolbox
+from agent.graph import build_graph, run_local
 from db import repository
 from db.stores import Stores
 
@@ -74,7 +72,7 @@ def answer_in_thread(
     )
     answer_id = placeholder["ts"]
     blocks = render.slack_blocks(result) + [_feedback_buttons(answer_id)]
-    summary = result.draft.summary[:3000]
+    summary = render.fallback_text(result)
     _record(services.stores, workspace_id, answer_id, channel, thread_ts, user, question, result)
     if user and _leaks_private(services.stores, workspace_id, channel, result):
         client.chat_update(channel=channel, ts=answer_id, text=PRIVATE_NOTE)
@@ -87,19 +85,15 @@ def answer_in_thread(
 
 
 async def _ask(services: BotServices, workspace_id: str, question: str, memory_key: str) -> Result:
-    stores = services.stores
     async with AsyncPostgresSaver.from_conn_string(services.memory_dsn) as saver:
-        graph = build_graph(saver)
-        async with local_toolbox(stores, workspace_id) as toolbox:
-            context = AgentContext(
-                toolbox=toolbox, model=services.model, embed=stores.embedder.embed
-            )
-            return await run(
-                Request(task="answer", question=question),
-                context,
-                graph=graph,
-                memory_key=memory_key,
-            )
+        return await run_local(
+            services.stores,
+            workspace_id,
+            Request(task="answer", question=question),
+            model=services.model,
+            graph=build_graph(saver),
+            memory_key=memory_key,
+        )
 
 
 def answered_here(stores: Stores, workspace_id: str, channel: str, thread_ts: str) -> bool:

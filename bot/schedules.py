@@ -15,9 +15,7 @@ from slack_sdk import WebClient
 
 from agent import render
 from agent.contracts import Request
-from agent.graph import run
-from agent.playbook import AgentContext
-from agent.toolbox import local_toolbox
+from agent.graph import run_local
 from db import repository
 from db.stores import Stores
 
@@ -96,19 +94,13 @@ def post_slot(
         if not repository.claim_once(conn, workspace_id, key, "newsletter"):
             return False
         request = Request(task="newsletter", since=slot - timedelta(days=schedule.days), until=slot)
-        result = asyncio.run(_draft(stores, workspace_id, request, model))
+        result = asyncio.run(run_local(stores, workspace_id, request, model=model))
         client.chat_postMessage(
             channel=schedule.channel,
-            text=result.draft.summary[:3000],
+            text=render.fallback_text(result),
             blocks=render.slack_blocks(result),
         )
     return True
-
-
-async def _draft(stores: Stores, workspace_id: str, request: Request, model):
-    async with local_toolbox(stores, workspace_id) as toolbox:
-        context = AgentContext(toolbox=toolbox, model=model, embed=stores.embedder.embed)
-        return await run(request, context)
 
 
 class NewsletterScheduler:

@@ -8,6 +8,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
+from agent.llm import structured
+
 PROMPT = (
     "You grade answers from a Slack question-answering tool. Given the question, the facts a "
     "correct answer states, and the answer with the messages it cites, judge whether the "
@@ -34,8 +36,8 @@ async def judge(
         "the_workspace_holds_an_answer": answerable,
         "answer_with_citations": answer,
     }
-    grader = model.with_structured_output(Judgment, method="function_calling")
-    verdict = await grader.ainvoke(
-        [SystemMessage(PROMPT), HumanMessage(json.dumps(case, ensure_ascii=False))]
+    return await structured(
+        model,
+        Judgment,
+        [SystemMessage(PROMPT), HumanMessage(json.dumps(case, ensure_ascii=False))],
     )
-    return verdict if isinstance(verdict, Judgment) else Judgment.model_validate(verdict)

@@ -4,10 +4,10 @@ server), and the workspace's URL for permalinks."""
 import asyncio
 
 from agent.contracts import Request, Result
-from agent.graph import run
+from agent.graph import run, run_local
 from agent.llm import chat_model
 from agent.playbook import AgentContext
-from agent.toolbox import local_toolbox, remote_toolbox
+from agent.toolbox import remote_toolbox
 from db import repository
 from db.stores import Stores
 from slack_helper.settings import Settings
@@ -35,12 +35,12 @@ def model_from(settings: Settings):
 
 async def _run(stores: Stores, workspace_id: str, request: Request, settings: Settings) -> Result:
     model = model_from(settings)
-    if settings.mcp_url:
-        token = settings.mcp_token.get_secret_value() if settings.mcp_token else ""
-        toolbox = remote_toolbox(settings.mcp_url, token)
-    else:
-        toolbox = local_toolbox(stores, workspace_id)
-    async with toolbox as tools:
+    if not settings.mcp_url:
+        return await run_local(
+            stores, workspace_id, request, model=model, top_k=settings.agent_top_k
+        )
+    token = settings.mcp_token.get_secret_value() if settings.mcp_token else ""
+    async with remote_toolbox(settings.mcp_url, token) as tools:
         context = AgentContext(
             toolbox=tools, model=model, embed=stores.embedder.embed, top_k=settings.agent_top_k
         )
