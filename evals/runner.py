@@ -1,7 +1,6 @@
 """Run a dataset: import its exports, score retrieval per side, run the agent, summarise."""
 
 import asyncio
-import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -11,6 +10,7 @@ from agent import render
 from agent.contracts import Request, Result
 from agent.graph import run as run_agent
 from agent.playbook import AgentContext
+from agent.pr_review import pr_number
 from agent.toolbox import local_toolbox
 from db.stores import Stores
 from evals import metrics
@@ -166,9 +166,11 @@ def _request(case: Case) -> Request:
     if case.kind == "newsletter":
         return Request(task="newsletter", question=case.question, channels=channels, **window)
     if case.kind == "pr":
-        number = re.search(r"(?:pull/|PR\s*#?|#)(\d+)", case.question)
-        if number:
-            return Request(task="pr_review", question=case.question, pr_number=int(number[1]))
+        review = Request(task="pr_review", question=case.question)
+        try:
+            return review.model_copy(update={"pr_number": pr_number(review)})
+        except ValueError:
+            pass  # names no PR: asked as a question
     return Request(task="answer", question=case.question, channels=channels, **window)
 
 

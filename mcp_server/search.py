@@ -67,22 +67,21 @@ class Filters:
     def accepts_id(self, message_id: str) -> bool:
         """The filter applied to an id (only when `readable_from_ids`)."""
         _, channel_id, ts = split_message_id(message_id)
-        stamp = float(ts)
+        return self._channel_and_time(channel_id, float(ts))
+
+    def accepts(self, metadata: dict) -> bool:
+        """Whether a Chroma record's metadata passes the filters (same rules as the `where`)."""
+        return (
+            self._channel_and_time(metadata.get("channel_id"), float(metadata.get("timestamp", 0)))
+            and (not self.user_ids or metadata.get("user_id") in self.user_ids)
+            and (self.in_thread is None or bool(metadata.get("thread_ts")) == self.in_thread)
+        )
+
+    def _channel_and_time(self, channel_id: str | None, stamp: float) -> bool:
         return (
             (not self.channel_ids or channel_id in self.channel_ids)
             and (self.since is None or stamp >= self.since.timestamp())
             and (self.until is None or stamp < self.until.timestamp())
-        )
-
-    def accepts(self, metadata: dict) -> bool:
-        """Whether a Chroma record's metadata passes the filters (same rules as the `where`)."""
-        stamp = float(metadata.get("timestamp", 0))
-        return (
-            (not self.channel_ids or metadata.get("channel_id") in self.channel_ids)
-            and (not self.user_ids or metadata.get("user_id") in self.user_ids)
-            and (self.since is None or stamp >= self.since.timestamp())
-            and (self.until is None or stamp < self.until.timestamp())
-            and (self.in_thread is None or bool(metadata.get("thread_ts")) == self.in_thread)
         )
 
 

@@ -137,7 +137,7 @@ def ingest_backfill(
         start = parse_moment(since, datetime.now(UTC)) if since else None
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--since") from exc
-    wanted = [c.strip() for c in (channels or "").split(",") if c.strip()]
+    wanted = _names(channels)
     with _stores() as stores:
         report = _backfill(stores, token, workspace_name=workspace, channels=wanted, since=start)
     for warning in report.warnings:
@@ -313,7 +313,7 @@ def newsletter(
         raise typer.BadParameter(str(exc)) from exc
     request = Request(
         task="newsletter",
-        channels=[c.strip() for c in (channels or "").split(",") if c.strip()],
+        channels=_names(channels),
         **window,
     )
     _draft(request, workspace, fmt)
@@ -678,6 +678,11 @@ def eval_compare(
         out.print(f"[bold]{title}:[/] {len(changes)}")
         for c in changes:
             out.print(f"  {c.case} {c.metric}: {c.before:.2f} -> {c.after:.2f}")
+
+
+def _names(value: str | None) -> list[str]:
+    """A comma-separated option as a list, blanks dropped."""
+    return [name.strip() for name in (value or "").split(",") if name.strip()]
 
 
 def _num(value: float | None) -> str:
