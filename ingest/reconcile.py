@@ -75,14 +75,16 @@ def reconcile(stores: Stores, workspace_id: str, *, dry_run: bool = False) -> Re
         return report
     stores.vectors.delete(workspace_id, orphaned)
     with stores.postgres.tenant(workspace_id) as conn:
+        # Chroma no longer holds what PostgreSQL expects for any of these: say so first, so
+        # the outbox queues their fixes (it skips what is recorded as indexed)
+        conn.execute(
+            "UPDATE message_metadata SET indexed_hash = NULL WHERE message_id = ANY(%s)",
+            [sorted(set(missing) | set(stale))],
+        )
         rebuilt = _rebuild_metadata(conn, workspace_id, [held[i] for i in stale], expected)
         report.rebuilt = len(rebuilt)
         report.need_source = sorted(set(missing) | (set(stale) - set(rebuilt)))
         stores.vectors.delete(workspace_id, sorted(set(stale) - set(rebuilt)))
-        conn.execute(
-            "UPDATE message_metadata SET indexed_hash = NULL WHERE message_id = ANY(%s)",
-            [report.need_source],
-        )
         report.cleared_checkpoints = _clear_checkpoints(conn, report.need_source)
     drain(stores, workspace_id)
     return report
@@ -117,10 +119,6 @@ def _rebuild_metadata(
         candidate = VectorRecord(id=record.id, document=record.document, metadata=metadata)
         if outbox.content_hash(candidate) == expected[record.id]:
             fixes.append((record.id, candidate, expected[record.id]))
-    conn.execute(
-        "UPDATE message_metadata SET indexed_hash = NULL WHERE message_id = ANY(%s)",
-        [[message_id for message_id, _, _ in fixes]],
-    )
     outbox.enqueue(conn, workspace_id, fixes)
     return [message_id for message_id, _, _ in fixes]
 
