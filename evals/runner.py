@@ -2,7 +2,7 @@
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -40,7 +40,6 @@ def run_dataset(
     sides: Sequence[Side] = SIDES,
     model: object | None = None,
     judge_model: object | None = None,
-    progress: Callable[[str], None] = lambda _: None,
 ) -> Run:
     """Import what the dataset needs into `stores`, run every case, return the scored run.
 
@@ -50,9 +49,7 @@ def run_dataset(
     results = []
     for export, workspace_id in workspaces.items():
         cases = [c for c in dataset.cases if c.export == export]
-        results += asyncio.run(
-            _run_cases(stores, workspace_id, cases, sides, model, judge_model, progress)
-        )
+        results += asyncio.run(_run_cases(stores, workspace_id, cases, sides, model, judge_model))
     order = {case.id: n for n, case in enumerate(dataset.cases)}
     results.sort(key=lambda r: order[r.id])
     return Run(
@@ -73,9 +70,7 @@ def _import(stores: Stores, export: str, scratch: Path) -> str:
     return import_export(stores, path).workspace_id
 
 
-async def _run_cases(
-    stores, workspace_id, cases, sides, model, judge_model, progress
-) -> list[CaseResult]:
+async def _run_cases(stores, workspace_id, cases, sides, model, judge_model) -> list[CaseResult]:
     results = []
     async with local_toolbox(stores, workspace_id) as toolbox:
         context = AgentContext(toolbox=toolbox, model=model, embed=stores.embedder.embed)
@@ -105,7 +100,6 @@ async def _run_cases(
                     answer=answer,
                 )
             )
-            progress(case.id)
     return results
 
 
@@ -185,12 +179,13 @@ def _answer_score(
         and " ".join(c.quote.split()) in " ".join(held[c.message_id].document.split())
         for c in claims
     ]
+    text = render.markdown(result)
     return AnswerScore(
         mode=result.mode,
         found=result.found,
-        text=render.markdown(result),
+        text=text,
         cited=cited,
-        fact_coverage=metrics.fact_coverage(render.markdown(result), case.facts),
+        fact_coverage=metrics.fact_coverage(text, case.facts),
         citation_precision=metrics.citation_precision(cited, relevant) if case.answerable else None,
         citation_validity=sum(valid) / len(valid) if valid else None,
         not_found_correct=result.found == case.answerable,
