@@ -130,13 +130,13 @@ def _sides(
             until=args.until,
             in_thread=args.in_thread,
         )
-        total, kept, candidates = _count(conn, filters) if side != "keyword" else (0, 0, [])
+        size = _filter_size(conn, filters) if side != "keyword" else None
     similarity: dict[str, float] = {}
     strategy = "none"
     if side != "keyword":
         query_vector = stores.embedder.embed([args.query])[0]
         similarity, strategy = _vector_side(
-            stores, workspace_id, query_vector, filters, depth, total, kept, candidates
+            stores, workspace_id, query_vector, filters, depth, size
         )
     keyword = (
         _keyword_side(stores, workspace_id, args.query, filters, depth)
@@ -146,14 +146,21 @@ def _sides(
     return similarity, keyword, strategy
 
 
-def _count(conn, filters: Filters) -> tuple[int, int, list[str]]:
-    """How many content messages exist, how many the filters keep, and their ids if few.
+@dataclass
+class FilterSize:
+    """What PostgreSQL knows about a filter before any vector is read."""
 
-    Unfiltered queries need none of this: (0, 0, []) and no round trip.
+    share: float  # of the workspace's content messages, the share the filter keeps (estimate)
+    candidates: list[str] | None  # every id it keeps, when few enough to score exactly
+
+
+def _filter_size(conn, filters: Filters) -> FilterSize | None:
+    """None without filters. Otherwise the kept ids if there are few, else the planner's
+    estimate of the kept share: counting a large filter exactly costs tens of milliseconds at
+    a million messages, and the share only sizes an oversampled query whose result is checked.
     """
     if filters.chroma_where() is None:
-        return 0, 0, []
-    total = conn.execute("SELECT count(*) FROM message_metadata WHERE is_content").fetchone()[0]
+        return None
     condition, params = lookup.where(
         ["is_content"],
         {
@@ -174,11 +181,18 @@ def _count(conn, filters: Filters) -> tuple[int, int, list[str]]:
         )
     ]
     if len(ids) <= EXACT_CANDIDATES:
-        return total, len(ids), ids
-    kept = conn.execute(
-        f"SELECT count(*) FROM message_metadata WHERE {condition}", params
+        return FilterSize(share=0.0, candidates=ids)
+    # both estimates carry the same row-level-security factor, so their ratio is the share
+    kept = max(_estimated_rows(conn, condition, params), len(ids))
+    total = _estimated_rows(conn, "is_content", {})
+    return FilterSize(share=min(1.0, kept / max(total, 1)), candidates=None)
+
+
+def _estimated_rows(conn, condition: str, params: dict) -> int:
+    plan = conn.execute(
+        f"EXPLAIN (FORMAT JSON) SELECT 1 FROM message_metadata WHERE {condition}", params
     ).fetchone()[0]
-    return total, kept, []
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def _vector_side(
@@ -187,42 +201,40 @@ def _vector_side(
     query: np.ndarray,
     filters: Filters,
     depth: int,
-    total: int,
-    kept: int,
-    candidates: list[str],
+    size: FilterSize | None,
 ) -> tuple[dict[str, float], str]:
     """Cosine similarity of the nearest messages, best first, from the cheapest strategy that
     still returns the true nearest ones."""
     vectors = stores.vectors
-    if filters.chroma_where() is None:
+    if size is None:
         hits = vectors.query(workspace_id, query, depth, with_documents=False, with_metadata=False)
-        return {h.id: 1.0 - h.distance for h in hits}, "unfiltered"
-    if kept == 0:
-        return {}, "empty-filter"
-    if candidates:
+        return _best_first({h.id: 1.0 - h.distance for h in hits}, depth), "unfiltered"
+    if size.candidates is not None:
+        if not size.candidates:
+            return {}, "empty-filter"
         # few enough to score exactly: recall 1.0, and no Chroma filter cost
-        found = vectors.collection(workspace_id).get(ids=candidates, include=["embeddings"])
+        found = vectors.collection(workspace_id).get(ids=size.candidates, include=["embeddings"])
         if not found["ids"]:
             return {}, "exact-candidates"
         scores = np.asarray(found["embeddings"]) @ query
-        order = np.argsort(-scores)[:depth]
-        return {found["ids"][i]: float(scores[i]) for i in order}, "exact-candidates"
-    share = kept / max(total, 1)
-    oversample = math.ceil(depth / share * 2)
-    if oversample <= OVERSAMPLE_LIMIT:
-        by_id = filters.readable_from_ids()
+        scored = dict(zip(found["ids"], scores.tolist(), strict=True))
+        return _best_first(scored, depth), "exact-candidates"
+    by_id = filters.readable_from_ids()
+    oversample = math.ceil(depth / size.share * 2)
+    for _ in range(2):  # sized by the planner's estimate, then by what the first pass kept
+        if oversample > OVERSAMPLE_LIMIT:
+            break
         hits = vectors.query(
-            workspace_id,
-            query,
-            min(oversample, total),
-            with_documents=False,
-            with_metadata=not by_id,
+            workspace_id, query, oversample, with_documents=False, with_metadata=not by_id
         )
         kept_hits = [
             h for h in hits if (filters.accepts_id(h.id) if by_id else filters.accepts(h.metadata))
         ]
-        if len(kept_hits) >= min(depth, kept):
-            return {h.id: 1.0 - h.distance for h in kept_hits[:depth]}, "post-filter"
+        if len(kept_hits) >= depth or len(hits) < oversample:
+            return _best_first({h.id: 1.0 - h.distance for h in kept_hits}, depth), "post-filter"
+        if not kept_hits:
+            break
+        oversample = math.ceil(depth * len(hits) / len(kept_hits) * 2)
     hits = vectors.query(
         workspace_id,
         query,
@@ -231,7 +243,14 @@ def _vector_side(
         with_documents=False,
         with_metadata=False,
     )
-    return {h.id: 1.0 - h.distance for h in hits}, "chroma-where"
+    return _best_first({h.id: 1.0 - h.distance for h in hits}, depth), "chroma-where"
+
+
+def _best_first(similarity: dict[str, float], depth: int) -> dict[str, float]:
+    """The `depth` most similar, ties (messages with the same text) broken by id, so every
+    strategy and every run order them alike."""
+    ranked = sorted(similarity, key=lambda i: (-round(similarity[i], 5), i))[:depth]
+    return {i: similarity[i] for i in ranked}
 
 
 def _rounded(value: float | None) -> float | None:

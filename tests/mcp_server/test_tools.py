@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from mcp_server import search
 from mcp_server.contracts import (
     HistoryArgs,
     LinksArgs,
@@ -54,6 +55,36 @@ def test_filters_by_channel_name_user_name_and_time(tools: WorkspaceTools):
     assert {h.user for h in result.hits} == {"frank"}
     assert all(h.time >= datetime(2024, 3, 7, tzinfo=UTC) for h in result.hits)
     assert result.strategy in {"exact-candidates", "post-filter", "chroma-where"}
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"channels": ["engineering", "deploys"], "since": datetime(2024, 3, 4, tzinfo=UTC)},
+        {"users": ["alice", "bob"]},
+    ],
+    ids=["read-from-ids", "read-from-metadata"],
+)
+def test_every_vector_strategy_finds_the_same_messages(
+    tools: WorkspaceTools, monkeypatch: pytest.MonkeyPatch, filters: dict
+):
+    """The strategy is a cost decision only: forcing each one must not change the answer."""
+    args = SearchArgs(query="the release was rolled back", limit=10, **filters)
+    forced = {
+        "exact-candidates": {"EXACT_CANDIDATES": 10_000},
+        "post-filter": {"EXACT_CANDIDATES": 0, "OVERSAMPLE_LIMIT": 1_000_000},
+        "chroma-where": {"EXACT_CANDIDATES": 0, "OVERSAMPLE_LIMIT": 0},
+    }
+    found = {}
+    for strategy, limits in forced.items():
+        with monkeypatch.context() as patch:
+            for name, value in limits.items():
+                patch.setattr(search, name, value)
+            result = tools.semantic_search(args)
+        assert result.strategy == strategy
+        found[strategy] = [h.message_id for h in result.hits]
+    assert len(found["exact-candidates"]) == 10
+    assert found["post-filter"] == found["exact-candidates"] == found["chroma-where"]
 
 
 def test_in_thread_filter(tools: WorkspaceTools):
