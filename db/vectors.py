@@ -14,6 +14,9 @@ from pydantic import BaseModel
 from db.errors import EmbedderMismatchError, StoreError
 
 MODEL_KEY = "embedding_model"
+# HNSW candidate list per query. Chroma's default (100) finds about 9 of the true 10 nearest on
+# clustered message vectors; 400 finds all of them at 20k and costs a few milliseconds more.
+EF_SEARCH = 400
 
 
 class VectorRecord(BaseModel):
@@ -77,10 +80,14 @@ class VectorStore:
         if workspace_id not in self._collections:
             found = self.client.get_or_create_collection(
                 collection_name(workspace_id),
-                configuration={"hnsw": {"space": "cosine"}},
+                configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}},
                 metadata={MODEL_KEY: self.embedding_model},
                 embedding_function=None,
             )
+            hnsw = (found.configuration or {}).get("hnsw") or {}
+            if hnsw.get("ef_search", EF_SEARCH) < EF_SEARCH:
+                # collections made before the default changed; read when the index loads
+                found.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
             recorded = (found.metadata or {}).get(MODEL_KEY)
             if recorded != self.embedding_model:
                 raise EmbedderMismatchError(
