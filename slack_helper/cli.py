@@ -560,13 +560,23 @@ def token_create(
 def bench_query_command(
     messages: Annotated[int, typer.Option(help="Messages in the synthetic workspace.")] = 100_000,
     queries: Annotated[int, typer.Option(help="Timed queries per kind.")] = 60,
+    store: Annotated[
+        Path | None,
+        typer.Option(help="Keep the built workspace here and reuse it on the next run."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Metadata, semantic and hybrid query latency with recall@10, Chroma vs pgvector."""
     from slack_helper.bench_query import bench_query
 
-    with RichProgress() as progress:
-        result = bench_query(Settings().store_config(), messages, queries, progress=progress)
+    try:
+        with RichProgress() as progress:
+            result = bench_query(
+                Settings().store_config(), messages, queries, progress=progress, store=store
+            )
+    except StoreError as exc:
+        err_console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
     if as_json:
         _print_json(result)
         return

@@ -145,15 +145,21 @@ def test_bench_ingest_json(tmp_path: Path):
     assert bench["ingest_msgs_per_s"] > 0 and 0 < bench["ratio"] and bench["peak_rss_mb"] > 100
 
 
-def test_bench_query_json(tmp_path: Path):
-    result = _run(
-        tmp_path / "data", "bench", "query", "--messages", "3000", "--queries", "5", "--json"
-    )
+def test_bench_query_json_and_a_kept_store(tmp_path: Path):
+    store = tmp_path / "bench"
+    args = ["bench", "query", "--queries", "5", "--store", str(store), "--json"]
+    result = _run(tmp_path / "data", *args, "--messages", "3000")
     assert result.returncode == 0, result.stderr
     bench = json.loads(result.stdout)
     assert bench["messages"] == 3000
-    for kind in ("metadata", "semantic", "hybrid", "hybrid_pgvector"):
+    for kind in ("metadata", "semantic", "hybrid", "hybrid_pgvector", "keyword"):
         assert 0 < bench[kind]["p50_ms"] <= bench[kind]["p95_ms"]
     # few candidates: the hybrid path scores them exactly, so it must find the true top 10
     assert bench["hybrid"]["strategies"] == {"exact-candidates": 5}
     assert bench["hybrid"]["recall_at_10"] >= 0.95
+    # the kept workspace is reused only at its own size, and measures the same data again
+    wrong = _run(tmp_path / "data", *args, "--messages", "4000")
+    assert wrong.returncode == 1
+    assert "holds a bench workspace of 3,000 messages" in " ".join(wrong.stderr.split())
+    again = json.loads(_run(tmp_path / "data", *args, "--messages", "3000").stdout)
+    assert again["hybrid"]["recall_at_10"] >= 0.95 and again["semantic"]["recall_at_10"] > 0.5
