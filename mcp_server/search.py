@@ -121,7 +121,10 @@ def _sides(
     stores: Stores, workspace_id: str, args: SearchArgs, side: Side
 ) -> tuple[dict[str, float], list[str], str]:
     """The vector side (similarity by id, best first) and the keyword side (ids), as asked."""
-    depth = max(args.limit * 3, 30)
+    terms = keyword_terms(args.query) if side != "semantic" else []
+    # fusion can lift a deeper vector hit that also matches a term; without terms, and for the
+    # vector side alone, only the top `limit` can be returned (and a shallower query is cheaper)
+    depth = max(args.limit * 3, 30) if terms and side == "hybrid" else args.limit
     with stores.postgres.tenant(workspace_id) as conn:
         filters = Filters(
             channel_ids=lookup.channel_ids(conn, args.channels) if args.channels else [],
@@ -138,11 +141,7 @@ def _sides(
         similarity, strategy = _vector_side(
             stores, workspace_id, query_vector, filters, depth, size
         )
-    keyword = (
-        _keyword_side(stores, workspace_id, args.query, filters, depth)
-        if side != "semantic"
-        else []
-    )
+    keyword = _keyword_side(stores, workspace_id, terms, filters, depth) if terms else []
     return similarity, keyword, strategy
 
 
@@ -221,7 +220,7 @@ def _vector_side(
         return _best_first(scored, depth), "exact-candidates"
     by_id = filters.readable_from_ids()
     oversample = math.ceil(depth / size.share * 2)
-    for _ in range(2):  # sized by the planner's estimate, then by what the first pass kept
+    for _ in range(3):  # sized by the planner's estimate, then by what the last pass kept
         if oversample > OVERSAMPLE_LIMIT:
             break
         hits = vectors.query(
@@ -232,9 +231,8 @@ def _vector_side(
         ]
         if len(kept_hits) >= depth or len(hits) < oversample:
             return _best_first({h.id: 1.0 - h.distance for h in kept_hits}, depth), "post-filter"
-        if not kept_hits:
-            break
-        oversample = math.ceil(depth * len(hits) / len(kept_hits) * 2)
+        # none kept: the share is below one in len(hits)
+        oversample = math.ceil(depth * len(hits) / max(len(kept_hits), 1) * 2)
     hits = vectors.query(
         workspace_id,
         query,
@@ -272,9 +270,9 @@ def keyword_terms(query: str, limit: int = 4) -> list[str]:
 
 
 def _keyword_side(
-    stores: Stores, workspace_id: str, query: str, filters: Filters, depth: int
+    stores: Stores, workspace_id: str, terms: list[str], filters: Filters, depth: int
 ) -> list[str]:
-    """Ids containing the query's terms, most terms first, then newest.
+    """Ids containing the terms, most terms first, then newest.
 
     Channel and time filters are applied to the ids afterwards, so Chroma runs only its
     full-text match (a metadata `where` is what makes filtered Chroma reads slow at scale).
@@ -282,7 +280,7 @@ def _keyword_side(
     by_id = filters.readable_from_ids()
     matches: dict[str, int] = {}
     collection = stores.vectors.collection(workspace_id)
-    for term in keyword_terms(query):
+    for term in terms:
         variants = list(dict.fromkeys([term, term.lower(), term.capitalize()]))
         where_document = (
             {"$contains": term}
