@@ -22,8 +22,14 @@ from mcp_server import lookup
 from mcp_server.contracts import SearchArgs, SearchHit, SearchResult
 
 RRF_K = 60
-OVERSAMPLE_LIMIT = 2000  # deepest unfiltered query before falling back to a Chroma filter
-EXACT_CANDIDATES = 2000  # at most this many filtered candidates: exact scan of their vectors
+EXACT_CANDIDATES = 2000  # at most this many kept ids are read from PostgreSQL and scored exactly
+OVERSAMPLE_LIMIT = 10_000  # deepest unfiltered query before falling back to a Chroma filter
+# What each strategy costs at a million vectors on a 2-core machine (measured with
+# scripts like `bench query`'s): reading one candidate's embedding ~45 us; an unfiltered query
+# ~7 ms plus ~11 us per result; a Chroma `where` 0.5-1.6 s whatever it keeps.
+EXACT_MS_PER_ID = 0.045
+SCAN_MS = 7.0
+SCAN_MS_PER_RESULT = 0.011
 KEYWORD_LIMIT = 200  # literal matches per term, filtered by Chroma
 KEYWORD_SCAN = 1000  # literal matches per term read before filtering by id
 _STOPWORDS = frozenset(
@@ -149,14 +155,14 @@ def _sides(
 class FilterSize:
     """What PostgreSQL knows about a filter before any vector is read."""
 
-    share: float  # of the workspace's content messages, the share the filter keeps (estimate)
-    candidates: list[str] | None  # every id it keeps, when few enough to score exactly
+    share: float  # of the workspace's content messages, the share the filter keeps
+    candidates: list[str] | None  # every id it keeps, when there are few
 
 
 def _filter_size(conn, filters: Filters) -> FilterSize | None:
-    """None without filters. Otherwise the kept ids if there are few, else the planner's
-    estimate of the kept share: counting a large filter exactly costs tens of milliseconds at
-    a million messages, and the share only sizes an oversampled query whose result is checked.
+    """None without filters. Otherwise the kept ids if there are few, and the kept share: the
+    planner's estimate when there are many (counting them costs tens of milliseconds at a
+    million messages, and the share only sizes an oversampled query whose result is checked).
     """
     if filters.chroma_where() is None:
         return None
@@ -179,12 +185,11 @@ def _filter_size(conn, filters: Filters) -> FilterSize | None:
             params,
         )
     ]
-    if len(ids) <= EXACT_CANDIDATES:
-        return FilterSize(share=0.0, candidates=ids)
+    few = len(ids) <= EXACT_CANDIDATES
     # both estimates carry the same row-level-security factor, so their ratio is the share
-    kept = max(_estimated_rows(conn, condition, params), len(ids))
-    total = _estimated_rows(conn, "is_content", {})
-    return FilterSize(share=min(1.0, kept / max(total, 1)), candidates=None)
+    kept = len(ids) if few else max(_estimated_rows(conn, condition, params), len(ids))
+    total = max(_estimated_rows(conn, "is_content", {}), kept, 1)
+    return FilterSize(share=kept / total, candidates=ids if few else None)
 
 
 def _estimated_rows(conn, condition: str, params: dict) -> int:
@@ -203,36 +208,25 @@ def _vector_side(
     size: FilterSize | None,
 ) -> tuple[dict[str, float], str]:
     """Cosine similarity of the nearest messages, best first, from the cheapest strategy that
-    still returns the true nearest ones."""
+    still returns the true nearest ones: plain nearest neighbours without filters; for a
+    filter, scoring its few candidates exactly or an unfiltered query deep enough to hold
+    `depth` of them, whichever costs less; Chroma's `where` only when neither is possible."""
     vectors = stores.vectors
     if size is None:
         hits = vectors.query(workspace_id, query, depth, with_documents=False, with_metadata=False)
         return _best_first({h.id: 1.0 - h.distance for h in hits}, depth), "unfiltered"
-    if size.candidates is not None:
-        if not size.candidates:
-            return {}, "empty-filter"
-        # few enough to score exactly: recall 1.0, and no Chroma filter cost
-        found = vectors.collection(workspace_id).get(ids=size.candidates, include=["embeddings"])
-        if not found["ids"]:
-            return {}, "exact-candidates"
-        scores = np.asarray(found["embeddings"]) @ query
-        scored = dict(zip(found["ids"], scores.tolist(), strict=True))
-        return _best_first(scored, depth), "exact-candidates"
-    by_id = filters.readable_from_ids()
-    oversample = math.ceil(depth / size.share * 2)
-    for _ in range(3):  # sized by the planner's estimate, then by what the last pass kept
-        if oversample > OVERSAMPLE_LIMIT:
-            break
-        hits = vectors.query(
-            workspace_id, query, oversample, with_documents=False, with_metadata=not by_id
-        )
-        kept_hits = [
-            h for h in hits if (filters.accepts_id(h.id) if by_id else filters.accepts(h.metadata))
-        ]
-        if len(kept_hits) >= depth or len(hits) < oversample:
-            return _best_first({h.id: 1.0 - h.distance for h in kept_hits}, depth), "post-filter"
-        # none kept: the share is below one in len(hits)
-        oversample = math.ceil(depth * len(hits) / max(len(kept_hits), 1) * 2)
+    candidates = size.candidates
+    if candidates == []:
+        return {}, "empty-filter"
+    oversample = math.ceil(depth / size.share * 2)  # twice the depth expected to pass
+    scan_ms = SCAN_MS + SCAN_MS_PER_RESULT * oversample
+    if candidates and EXACT_MS_PER_ID * len(candidates) <= scan_ms:
+        return _exact(stores, workspace_id, query, candidates, depth), "exact-candidates"
+    found = _post_filter(stores, workspace_id, query, filters, depth, oversample, candidates)
+    if found is not None:
+        return found, "post-filter"
+    if candidates:
+        return _exact(stores, workspace_id, query, candidates, depth), "exact-candidates"
     hits = vectors.query(
         workspace_id,
         query,
@@ -242,6 +236,54 @@ def _vector_side(
         with_metadata=False,
     )
     return _best_first({h.id: 1.0 - h.distance for h in hits}, depth), "chroma-where"
+
+
+def _exact(
+    stores: Stores, workspace_id: str, query: np.ndarray, candidates: list[str], depth: int
+) -> dict[str, float]:
+    """Every candidate scored: recall 1.0, no Chroma filter."""
+    found = stores.vectors.collection(workspace_id).get(ids=candidates, include=["embeddings"])
+    if not found["ids"]:
+        return {}
+    scores = np.asarray(found["embeddings"]) @ query
+    return _best_first(dict(zip(found["ids"], scores.tolist(), strict=True)), depth)
+
+
+def _post_filter(
+    stores: Stores,
+    workspace_id: str,
+    query: np.ndarray,
+    filters: Filters,
+    depth: int,
+    oversample: int,
+    candidates: list[str] | None,
+) -> dict[str, float] | None:
+    """Nearest neighbours without a filter, deep enough that `depth` of them pass it; None
+    when that would take a deeper query than OVERSAMPLE_LIMIT.
+
+    Known candidates, or channel and time filters (read from the ids), need no Chroma
+    metadata: fetching it is most of a deep query's cost.
+    """
+    kept_ids = set(candidates or ())
+    by_id = bool(candidates) or filters.readable_from_ids()
+
+    def accepts(hit) -> bool:
+        if kept_ids:
+            return hit.id in kept_ids
+        return filters.accepts_id(hit.id) if by_id else filters.accepts(hit.metadata)
+
+    for _ in range(3):  # sized by the estimate, then by what the last pass kept
+        if oversample > OVERSAMPLE_LIMIT:
+            return None
+        hits = stores.vectors.query(
+            workspace_id, query, oversample, with_documents=False, with_metadata=not by_id
+        )
+        kept = [h for h in hits if accepts(h)]
+        if len(kept) >= depth or len(hits) < oversample:
+            return _best_first({h.id: 1.0 - h.distance for h in kept}, depth)
+        # none kept: the share is below one in len(hits)
+        oversample = math.ceil(depth * len(hits) / max(len(kept), 1) * 2)
+    return None
 
 
 def _best_first(similarity: dict[str, float], depth: int) -> dict[str, float]:

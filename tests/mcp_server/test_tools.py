@@ -70,21 +70,25 @@ def test_every_vector_strategy_finds_the_same_messages(
 ):
     """The strategy is a cost decision only: forcing each one must not change the answer."""
     args = SearchArgs(query="the release was rolled back", limit=10, **filters)
-    forced = {
-        "exact-candidates": {"EXACT_CANDIDATES": 10_000},
-        "post-filter": {"EXACT_CANDIDATES": 0, "OVERSAMPLE_LIMIT": 1_000_000},
-        "chroma-where": {"EXACT_CANDIDATES": 0, "OVERSAMPLE_LIMIT": 0},
+    forced = {  # label: (the strategy expected, the limits that force it)
+        "exact": ("exact-candidates", {"EXACT_MS_PER_ID": 0.0}),
+        "post-filter by candidates": ("post-filter", {"EXACT_MS_PER_ID": 1e9}),
+        "post-filter by estimate": (
+            "post-filter",
+            {"EXACT_CANDIDATES": 0, "OVERSAMPLE_LIMIT": 1_000_000},
+        ),
+        "where": ("chroma-where", {"EXACT_CANDIDATES": 0, "OVERSAMPLE_LIMIT": 0}),
     }
     found = {}
-    for strategy, limits in forced.items():
+    for label, (strategy, limits) in forced.items():
         with monkeypatch.context() as patch:
             for name, value in limits.items():
                 patch.setattr(search, name, value)
             result = tools.semantic_search(args)
-        assert result.strategy == strategy
-        found[strategy] = [h.message_id for h in result.hits]
-    assert len(found["exact-candidates"]) == 10
-    assert found["post-filter"] == found["exact-candidates"] == found["chroma-where"]
+        assert result.strategy == strategy, label
+        found[label] = [h.message_id for h in result.hits]
+    assert len(found["exact"]) == 10
+    assert all(ids == found["exact"] for ids in found.values()), found
 
 
 def test_in_thread_filter(tools: WorkspaceTools):
