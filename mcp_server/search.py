@@ -2,9 +2,11 @@
 
 The keyword side lives in Chroma's full-text document index, not in PostgreSQL: the text is
 stored there anyway (PostgreSQL keeps no message text by design), so no second copy has to be
-kept in sync. The vector side picks a strategy per query from PostgreSQL's count of what the
-filters keep, because a Chroma `where` costs hundreds of milliseconds at a million vectors
-whatever its selectivity, while an unfiltered query costs a few (../shared/PERFORMANCE.md).
+kept in sync (its price: Chroma's `$contains` scans, ~0.45 s per term at a million messages).
+The vector side picks a strategy per query from what PostgreSQL knows about the filters (the
+kept ids when few, else the planner's estimate of their share), because a Chroma `where` costs
+hundreds of milliseconds at a million vectors whatever its selectivity, while an unfiltered
+query costs a few (../shared/PERFORMANCE.md).
 """
 
 import math
@@ -265,7 +267,7 @@ def _post_filter(
     metadata: fetching it is most of a deep query's cost.
     """
     kept_ids = set(candidates or ())
-    by_id = bool(candidates) or filters.readable_from_ids()
+    by_id = bool(kept_ids) or filters.readable_from_ids()
 
     def accepts(hit) -> bool:
         if kept_ids:
@@ -281,7 +283,7 @@ def _post_filter(
         kept = [h for h in hits if accepts(h)]
         if len(kept) >= depth or len(hits) < oversample:
             return _best_first({h.id: 1.0 - h.distance for h in kept}, depth)
-        # none kept: the share is below one in len(hits)
+        # re-size from the share this pass kept (below one in len(hits) if it kept none)
         oversample = math.ceil(depth * len(hits) / max(len(kept), 1) * 2)
     return None
 
