@@ -75,7 +75,9 @@ def test_bad_items_retry_alone_then_die_visibly(stores: Stores):
                 [WS, payload["id"], json.dumps(payload)],
             )
     first = run_workers(stores, [WS], workers=2)
-    assert (first.upserted, first.failed) == (40, 1)  # the good ones did not wait for them
+    assert first.upserted == 40  # the good ones did not wait for them
+    # the refused one failed, maybe twice: its first backoff is 1 s, and a slow run outlasts it
+    assert first.failed >= 1
     for _ in range(4):  # let the backoff pass, four more times
         with stores.postgres.tenant(WS) as conn:
             conn.execute("UPDATE processing_queue SET available_at = now()")
