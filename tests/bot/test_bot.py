@@ -162,15 +162,8 @@ def test_message_events_reach_both_stores(single_bot: RunningBot):
         ts="1710000200.000300",
         text="The quarterly planning doc is ready for review",
     )
-    assert single_bot.post(new).status_code == 200
+    _deliver_and_index(single_bot, [new], "1710000200.000300")
     stores = single_bot.services.stores
-    with stores.postgres.tenant(TEAM_ID) as conn:
-        wait_for(
-            lambda: conn.execute(
-                "SELECT 1 FROM message_metadata WHERE ts = '1710000200.000300'"
-            ).fetchone()
-        )
-    drain(stores, TEAM_ID)
     assert stores.vectors.get(TEAM_ID, [f"{TEAM_ID}:C01GENERAL:1710000200.000300"])
 
 
@@ -282,16 +275,7 @@ def test_private_content_asked_about_in_public_is_sent_only_to_the_asker(single_
         ts="1710000400.000500",
         text="The launch codename for Project Falcon is BLUEBIRD, keep it quiet.",
     )
-    for body in (secret_channel, secret):
-        assert single_bot.post(body).status_code == 200
-    stores = single_bot.services.stores
-    with stores.postgres.tenant(TEAM_ID) as conn:
-        wait_for(
-            lambda: conn.execute(
-                "SELECT 1 FROM message_metadata WHERE ts = '1710000400.000500'"
-            ).fetchone()
-        )
-    drain(stores, TEAM_ID)
+    _deliver_and_index(single_bot, [secret_channel, secret], "1710000400.000500")
 
     ask_ts = "1710000500.000600"
     assert (
@@ -310,3 +294,15 @@ def test_private_content_asked_about_in_public_is_sent_only_to_the_asker(single_
     assert placeholder["channel"] == "C02ENG"
     notes = [u for u in single_bot.slack.calls("chat.update") if u.get("text") == PRIVATE_NOTE]
     assert notes and "blocks" not in notes[0]  # the public thread gets the note, not the answer
+
+
+def _deliver_and_index(bot: RunningBot, bodies: list[dict], ts: str) -> None:
+    """Post events to the bot, wait until the message `ts` is stored, then embed it."""
+    for body in bodies:
+        assert bot.post(body).status_code == 200
+    stores = bot.services.stores
+    with stores.postgres.tenant(TEAM_ID) as conn:
+        wait_for(
+            lambda: conn.execute("SELECT 1 FROM message_metadata WHERE ts = %s", [ts]).fetchone()
+        )
+    drain(stores, TEAM_ID)
