@@ -260,32 +260,27 @@ def _build(stores: Stores, data: Synthetic, progress: Progress) -> None:
         repository.upsert_users(
             conn, WORKSPACE, [User(user_id=f"U{u:04d}", name=f"user{u}") for u in range(USERS)]
         )
-    with stores.postgres.operator() as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS bench_vectors (message_id text PRIMARY KEY, "
-            "channel_id text, created_at timestamptz, embedding vector(384))"
-        )
     extras = np.random.default_rng(11)
     progress.start("built", n)
-    for lo in range(0, n, BATCH):
-        hi = min(n, lo + BATCH)
-        batch = [_message(data, i, extras) for i in range(lo, hi)]
-        records = [vector_record(m) for m in batch]
-        with stores.postgres.tenant(WORKSPACE) as conn:
-            repository.upsert_messages(conn, batch, [content_hash(r) for r in records])
-        stores.vectors.upsert(WORKSPACE, records, data.vectors[lo:hi])
-        _copy_pgvector(stores, batch, data.vectors[lo:hi])
-        progress.advance("built", hi - lo)
-    with stores.postgres.operator() as conn:
+    with stores.postgres.operator() as pg:
+        vector_oid = _pgvector_table(pg)
+        for lo in range(0, n, BATCH):
+            hi = min(n, lo + BATCH)
+            batch = [_message(data, i, extras) for i in range(lo, hi)]
+            records = [vector_record(m) for m in batch]
+            with stores.postgres.tenant(WORKSPACE) as conn:
+                repository.upsert_messages(conn, batch, [content_hash(r) for r in records])
+            stores.vectors.upsert(WORKSPACE, records, data.vectors[lo:hi])
+            _copy_pgvector(pg, vector_oid, batch, data.vectors[lo:hi])
+            progress.advance("built", hi - lo)
         # the graph fits in memory and a second process helps: minutes instead of an hour at 1M
-        conn.execute("SET maintenance_work_mem = '8GB'")
-        conn.execute("SET max_parallel_maintenance_workers = 1")
-        conn.execute(
+        pg.execute("SET maintenance_work_mem = '8GB'")
+        pg.execute("SET max_parallel_maintenance_workers = 1")
+        pg.execute(
             "CREATE INDEX IF NOT EXISTS bench_vectors_hnsw ON bench_vectors "
             "USING hnsw (embedding vector_cosine_ops)"
         )
-        conn.execute("ANALYZE")
+        pg.execute("ANALYZE")
 
 
 def _message(data: Synthetic, i: int, extras: np.random.Generator) -> Message:
@@ -324,18 +319,33 @@ def _message(data: Synthetic, i: int, extras: np.random.Generator) -> Message:
     )
 
 
-def _copy_pgvector(stores: Stores, batch: list[Message], vectors: np.ndarray) -> None:
-    """Binary COPY: formatting a million 384-float vectors as text would take minutes."""
-    with stores.postgres.operator() as conn:
-        info = TypeInfo.fetch(conn, "vector")
-        conn.adapters.register_dumper(np.ndarray, _vector_dumper(info.oid))
-        with conn.cursor().copy(
-            "COPY bench_vectors (message_id, channel_id, created_at, embedding) "
-            "FROM STDIN (FORMAT BINARY)"
-        ) as copy:
-            copy.set_types(["text", "text", "timestamptz", info.oid])
-            for m, v in zip(batch, vectors, strict=True):
-                copy.write_row((m.message_id, m.channel_id, m.created_at, v))
+def _pgvector_table(conn: psycopg.Connection) -> int:
+    """The pgvector table, and numpy vectors dumped to `conn` in pgvector's binary form;
+    returns the vector type's oid."""
+    conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS bench_vectors (message_id text PRIMARY KEY, "
+        "channel_id text, created_at timestamptz, embedding vector(384))"
+    )
+    info = TypeInfo.fetch(conn, "vector")
+    conn.adapters.register_dumper(np.ndarray, _vector_dumper(info.oid))
+    conn.commit()
+    return info.oid
+
+
+def _copy_pgvector(
+    conn: psycopg.Connection, vector_oid: int, batch: list[Message], vectors: np.ndarray
+) -> None:
+    """Binary COPY, committed per batch: formatting a million 384-float vectors as text would
+    take minutes."""
+    with conn.cursor().copy(
+        "COPY bench_vectors (message_id, channel_id, created_at, embedding) "
+        "FROM STDIN (FORMAT BINARY)"
+    ) as copy:
+        copy.set_types(["text", "text", "timestamptz", vector_oid])
+        for m, v in zip(batch, vectors, strict=True):
+            copy.write_row((m.message_id, m.channel_id, m.created_at, v))
+    conn.commit()
 
 
 def _vector_dumper(oid: int) -> type[Dumper]:
