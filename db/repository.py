@@ -110,7 +110,8 @@ def upsert_channels(
 def upsert_messages(
     conn: psycopg.Connection, messages: Sequence[Message], hashes: Sequence[str | None]
 ) -> None:
-    """Write message metadata and replace each message's reactions, links and files.
+    """Write message metadata, index the words of content messages, and replace each
+    message's reactions, links and files.
 
     `hashes[i]` is the content hash of what Chroma must hold for `messages[i]` (None: nothing).
     Each table gets one set-based statement (unnest of column arrays) per batch.
@@ -155,6 +156,11 @@ def upsert_messages(
             SELECT %(ws)s, * FROM unnest({arrays})
             ON CONFLICT (workspace_id, message_id) DO UPDATE SET {updates}, updated_at = now()""",
         {"ws": ws, **columns},
+    )
+    write_terms(conn, ws, [(m.message_id, m.text) for m in messages if m.is_content])
+    conn.execute(
+        "DELETE FROM message_terms WHERE workspace_id = %s AND message_id = ANY(%s)",
+        [ws, [m.message_id for m in messages if not m.is_content]],
     )
     for table in ("reactions", "links", "files"):
         conn.execute(
@@ -202,6 +208,24 @@ def upsert_messages(
                                     %s::text[], %s::text[], %s::bigint[], %s::text[],
                                     %s::timestamptz[]) ON CONFLICT DO NOTHING""",
         [ws, *map(list, zip(*files, strict=True))] if files else [ws, *([[]] * 10)],
+    )
+
+
+def write_terms(
+    conn: psycopg.Connection, workspace_id: str, texts: Sequence[tuple[str, str]]
+) -> None:
+    """Index the words of (message_id, text) pairs for keyword search; unchanged ones are left
+    as they are, so a re-import rewrites nothing."""
+    if not texts:
+        return
+    ids, bodies = map(list, zip(*texts, strict=True))
+    conn.execute(
+        """INSERT INTO message_terms (workspace_id, message_id, terms)
+           SELECT %s, i.message_id, search_document(i.body)
+           FROM unnest(%s::text[], %s::text[]) AS i(message_id, body)
+           ON CONFLICT (workspace_id, message_id) DO UPDATE SET terms = excluded.terms
+           WHERE message_terms.terms IS DISTINCT FROM excluded.terms""",
+        [workspace_id, ids, bodies],
     )
 
 

@@ -7,6 +7,9 @@ document still hashes right with it); when its text is wrong, or the vector is m
 PostgreSQL has no copy of the text (by design), so the vector is removed and the source
 checkpoints covering those messages are cleared: the next `ingest export` or `ingest backfill`
 reads them again and the outbox restores exactly those texts.
+
+A content message whose words are missing from the keyword index (it was stored before the
+index existed) is indexed from the document Chroma holds for it, when that document is right.
 """
 
 from collections.abc import Iterable
@@ -14,7 +17,7 @@ from datetime import timedelta
 
 from pydantic import BaseModel
 
-from db import outbox
+from db import outbox, repository
 from db.stores import Stores
 from db.vectors import VectorRecord
 from ingest import backfill, export_import
@@ -32,6 +35,7 @@ class ReconcileReport(BaseModel):
     missing: list[str]
     stale: list[str]
     orphaned: list[str]
+    unsearchable: list[str] = []  # content messages the keyword index lacks
     rebuilt: int = 0  # stale metadata fixed in place
     need_source: list[str] = []  # texts only the source can restore
     cleared_checkpoints: list[str] = []
@@ -40,7 +44,7 @@ class ReconcileReport(BaseModel):
     @property
     def in_sync(self) -> bool:
         """Whether the stores agree (apart from queued work)."""
-        return not (self.missing or self.stale or self.orphaned)
+        return not (self.missing or self.stale or self.orphaned or self.unsearchable)
 
 
 def reconcile(stores: Stores, workspace_id: str, *, dry_run: bool = False) -> ReconcileReport:
@@ -53,6 +57,14 @@ def reconcile(stores: Stores, workspace_id: str, *, dry_run: bool = False) -> Re
             ).fetchall()
         )
         queued = {r[0] for r in conn.execute("SELECT message_id FROM processing_queue")}
+        unsearchable = [
+            r[0]
+            for r in conn.execute(
+                "SELECT m.message_id FROM message_metadata m LEFT JOIN message_terms t "
+                "USING (workspace_id, message_id) WHERE m.is_content AND t.message_id IS NULL "
+                "ORDER BY 1"
+            )
+        ]
     held = {record.id: record for record in stores.vectors.scan(workspace_id)}
     missing = sorted(set(expected) - set(held) - queued)
     orphaned = sorted(set(held) - set(expected) - queued)
@@ -70,11 +82,15 @@ def reconcile(stores: Stores, workspace_id: str, *, dry_run: bool = False) -> Re
         missing=missing,
         stale=stale,
         orphaned=orphaned,
+        unsearchable=unsearchable,
     )
     if dry_run or report.in_sync:
         return report
     stores.vectors.delete(workspace_id, orphaned)
     with stores.postgres.tenant(workspace_id) as conn:
+        # a wrong or missing document is restored from the source, which indexes its words too
+        right = [i for i in unsearchable if i in held and i not in stale and i not in queued]
+        repository.write_terms(conn, workspace_id, [(i, held[i].document) for i in right])
         # Chroma no longer holds what PostgreSQL expects for any of these: say so first, so
         # the outbox queues their fixes (it skips what is recorded as indexed)
         conn.execute(

@@ -1,27 +1,23 @@
-"""Hybrid search: Chroma vectors and Chroma's document index, fused by reciprocal rank.
+"""Hybrid search: Chroma's vectors and PostgreSQL's full-text index, fused by reciprocal rank.
 
-The keyword side lives in Chroma's full-text document index, not in PostgreSQL: the text is
-stored there anyway (PostgreSQL keeps no message text by design), so no second copy has to be
-kept in sync (its price: Chroma's `$contains` scans, ~0.45 s per term at a million messages).
 The vector side picks a strategy per query from what PostgreSQL knows about the filters (the
 kept ids when few, else the planner's estimate of their share), because a Chroma `where` costs
 hundreds of milliseconds at a million vectors whatever its selectivity, while an unfiltered
-query costs a few (../shared/PERFORMANCE.md).
+query costs a few (../shared/PERFORMANCE.md). The keyword side is `keywords.keyword_matches`.
 """
 
 import math
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
-from db.models import split_message_id
 from db.stores import Stores
 from mcp_server import lookup
 from mcp_server.contracts import SearchArgs, SearchHit, SearchResult
+from mcp_server.filters import Filters
+from mcp_server.keywords import keyword_matches, keyword_terms
 
 RRF_K = 60
 EXACT_CANDIDATES = 2000  # at most this many kept ids are read from PostgreSQL and scored exactly
@@ -32,65 +28,6 @@ OVERSAMPLE_LIMIT = 10_000  # deepest unfiltered query before falling back to a C
 EXACT_MS_PER_ID = 0.045
 SCAN_MS = 7.0
 SCAN_MS_PER_RESULT = 0.011
-KEYWORD_LIMIT = 200  # literal matches per term, filtered by Chroma
-KEYWORD_SCAN = 1000  # literal matches per term read before filtering by id
-_STOPWORDS = frozenset(
-    "what when where which who why how did does the this that there slack".split()
-)
-_EXACT = re.compile(r"[A-Za-z]*\d[\w.-]*|[A-Z][A-Z0-9_-]{1,}|\w+[-_.]\w[\w.-]*")
-
-
-@dataclass
-class Filters:
-    """Resolved filters, applied the same way in Chroma and in Python."""
-
-    channel_ids: list[str] = field(default_factory=list)
-    user_ids: list[str] = field(default_factory=list)
-    since: datetime | None = None
-    until: datetime | None = None
-    in_thread: bool | None = None
-
-    def chroma_where(self) -> dict | None:
-        """The filters as a Chroma `where` (None when there are none)."""
-        clauses: list[dict] = []
-        if self.channel_ids:
-            clauses.append({"channel_id": {"$in": self.channel_ids}})
-        if self.user_ids:
-            clauses.append({"user_id": {"$in": self.user_ids}})
-        if self.since:
-            clauses.append({"timestamp": {"$gte": self.since.timestamp()}})
-        if self.until:
-            clauses.append({"timestamp": {"$lt": self.until.timestamp()}})
-        if self.in_thread is not None:
-            clauses.append({"thread_ts": {"$ne": ""} if self.in_thread else {"$eq": ""}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-    def readable_from_ids(self) -> bool:
-        """Whether ids alone ('{workspace}:{channel}:{ts}') decide the filter: channels and
-        time do, people and threads need the metadata."""
-        return not self.user_ids and self.in_thread is None
-
-    def accepts_id(self, message_id: str) -> bool:
-        """The filter applied to an id (only when `readable_from_ids`)."""
-        _, channel_id, ts = split_message_id(message_id)
-        return self._channel_and_time(channel_id, float(ts))
-
-    def accepts(self, metadata: dict) -> bool:
-        """Whether a Chroma record's metadata passes the filters (same rules as the `where`)."""
-        return (
-            self._channel_and_time(metadata.get("channel_id"), float(metadata.get("timestamp", 0)))
-            and (not self.user_ids or metadata.get("user_id") in self.user_ids)
-            and (self.in_thread is None or bool(metadata.get("thread_ts")) == self.in_thread)
-        )
-
-    def _channel_and_time(self, channel_id: str | None, stamp: float) -> bool:
-        return (
-            (not self.channel_ids or channel_id in self.channel_ids)
-            and (self.since is None or stamp >= self.since.timestamp())
-            and (self.until is None or stamp < self.until.timestamp())
-        )
 
 
 Side = Literal["keyword", "semantic", "hybrid"]
@@ -142,6 +79,7 @@ def _sides(
             in_thread=args.in_thread,
         )
         size = _filter_size(conn, filters) if side != "keyword" else None
+        keyword = keyword_matches(conn, terms, filters, depth)
     similarity: dict[str, float] = {}
     strategy = "none"
     if side != "keyword":
@@ -149,7 +87,6 @@ def _sides(
         similarity, strategy = _vector_side(
             stores, workspace_id, query_vector, filters, depth, size
         )
-    keyword = _keyword_side(stores, workspace_id, terms, filters, depth) if terms else []
     return similarity, keyword, strategy
 
 
@@ -166,19 +103,9 @@ def _filter_size(conn, filters: Filters) -> FilterSize | None:
     planner's estimate when there are many (counting them costs tens of milliseconds at a
     million messages, and the share only sizes an oversampled query whose result is checked).
     """
-    if filters.chroma_where() is None:
+    if not filters.any():
         return None
-    condition, params = lookup.where(
-        ["is_content"],
-        {
-            "channels": ("channel_id = ANY(%(channels)s)", filters.channel_ids),
-            "users": ("user_id = ANY(%(users)s)", filters.user_ids),
-            "since": ("created_at >= %(since)s", filters.since),
-            "until": ("created_at < %(until)s", filters.until),
-        },
-    )
-    if filters.in_thread is not None:
-        condition += " AND thread_ts IS " + ("NOT NULL" if filters.in_thread else "NULL")
+    condition, params = filters.sql_condition()
     ids = [
         r[0]
         for r in conn.execute(
@@ -297,51 +224,6 @@ def _best_first(similarity: dict[str, float], depth: int) -> dict[str, float]:
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
-
-
-def keyword_terms(query: str, limit: int = 4) -> list[str]:
-    """Terms worth matching literally: quoted phrases, tokens with digits or in capitals (PR 1234,
-    ERR_42, v2.14, WEB-311) and capitalised names after the first word (Globex).
-
-    Plain words are left to the vector side: matched literally, common ones ("deploy") would
-    outvote meaning.
-    """
-    phrases = re.findall(r'"([^"]+)"', query)
-    rest = re.sub(r'"[^"]*"', " ", query)
-    exact = [t.rstrip(".,;:?!") for t in _EXACT.findall(rest)]
-    names = [w for w in re.findall(r"(?<=\s)[A-Z][a-z]{2,}", rest) if w.lower() not in _STOPWORDS]
-    return list(dict.fromkeys(phrases + exact + names))[:limit]
-
-
-def _keyword_side(
-    stores: Stores, workspace_id: str, terms: list[str], filters: Filters, depth: int
-) -> list[str]:
-    """Ids containing the terms, most terms first, then newest.
-
-    Channel and time filters are applied to the ids afterwards, so Chroma runs only its
-    full-text match (a metadata `where` is what makes filtered Chroma reads slow at scale).
-    """
-    by_id = filters.readable_from_ids()
-    matches: dict[str, int] = {}
-    collection = stores.vectors.collection(workspace_id)
-    for term in terms:
-        variants = list(dict.fromkeys([term, term.lower(), term.capitalize()]))
-        where_document = (
-            {"$contains": term}
-            if len(variants) == 1
-            else {"$or": [{"$contains": v} for v in variants]}
-        )
-        found = collection.get(
-            where=None if by_id else filters.chroma_where(),
-            where_document=where_document,
-            include=[],
-            limit=KEYWORD_SCAN if by_id else KEYWORD_LIMIT,
-        )
-        for message_id in found["ids"]:
-            if not by_id or filters.accepts_id(message_id):
-                matches[message_id] = matches.get(message_id, 0) + 1
-    ranked = sorted(matches, key=lambda i: (-matches[i], -float(split_message_id(i)[2])))
-    return ranked[:depth]
 
 
 def _fuse(rankings: dict[str, Sequence[str]]) -> list[tuple[str, float, list[str]]]:

@@ -207,7 +207,8 @@ def reconcile(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Compare both stores by id and content hash and repair missing, stale or orphaned vectors."""
+    """Compare both stores by id and content hash and repair missing, stale or orphaned vectors
+    and unindexed keywords."""
     from ingest.reconcile import reconcile as reconcile_stores
 
     with _stores() as stores:
@@ -227,7 +228,7 @@ def reconcile(
         out.print(
             f"{report.postgres} expected, {report.chroma} held, {report.pending} queued: "
             f"{len(report.missing)} missing, {len(report.stale)} stale, "
-            f"{len(report.orphaned)} orphaned"
+            f"{len(report.orphaned)} orphaned, {len(report.unsearchable)} not keyword-indexed"
             + ("" if dry_run else f"; {report.rebuilt} rebuilt in place, orphans deleted")
         )
         if report.need_source and not (export or from_slack):

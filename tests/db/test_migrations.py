@@ -9,6 +9,7 @@ TENANT_TABLES = {
     "users",
     "channels",
     "message_metadata",
+    "message_terms",
     "reactions",
     "links",
     "files",

@@ -11,6 +11,8 @@ from ingest.export_import import import_export
 from ingest.reconcile import reconcile
 from ingest.sample_export import TEAM_ID, write_sample_export
 from ingest.slack_api import SlackApi
+from mcp_server.contracts import SearchArgs
+from mcp_server.search import ranked_ids
 from tests.fakes.slack_server import fake_slack
 from tests.helpers import assert_stores_agree
 from tests.ingest.test_backfill import NOW, make_workspace
@@ -84,3 +86,21 @@ def test_lost_thread_replies_come_back_from_slack(stores: Stores):
 
     assert reconcile(stores, w.team_id, dry_run=True).in_sync
     assert_stores_agree(stores, w.team_id)
+
+
+def test_messages_stored_before_the_keyword_index_are_indexed_from_chroma(
+    stores: Stores, tmp_path: Path
+):
+    import_export(stores, write_sample_export(tmp_path / "export", messages=120))
+    args = SearchArgs(query="WEB-311")
+    found = ranked_ids(stores, TEAM_ID, args, "keyword")
+    assert found
+    with stores.postgres.tenant(TEAM_ID) as conn:  # as a database upgraded from before 0006
+        conn.execute("DELETE FROM message_terms")
+    assert ranked_ids(stores, TEAM_ID, args, "keyword") == []
+
+    report = reconcile(stores, TEAM_ID, dry_run=True)
+    assert not report.in_sync and len(report.unsearchable) == report.postgres
+    reconcile(stores, TEAM_ID)
+    assert ranked_ids(stores, TEAM_ID, args, "keyword") == found
+    assert reconcile(stores, TEAM_ID, dry_run=True).in_sync

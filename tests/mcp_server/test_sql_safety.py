@@ -24,6 +24,7 @@ HOSTILE = {
     "SELECT * FROM installations": "installations",
     "SELECT bot_token_encrypted FROM installations i JOIN users u USING (workspace_id)": "installations",
     "SELECT payload FROM processing_queue": "processing_queue",
+    "SELECT terms FROM message_terms": "message_terms",
     "SELECT pg_read_file('/etc/passwd')": "pg_read_file",
     "SELECT * FROM pg_read_binary_file('/etc/passwd')": "pg_read_binary_file",
     "COPY users TO PROGRAM 'id'": "only SELECT",
@@ -92,6 +93,7 @@ def test_the_reader_role_is_harmless_even_without_the_parser(tools: WorkspaceToo
         "DELETE FROM users",
         "SELECT * FROM installations",
         "SELECT payload FROM processing_queue",
+        "SELECT terms FROM message_terms",
         "CREATE TABLE stolen AS SELECT * FROM users",
     ):
         with pytest.raises(

@@ -15,7 +15,7 @@ from mcp_server.contracts import (
     UserArgs,
 )
 from mcp_server.errors import ToolInputError
-from mcp_server.search import keyword_terms
+from mcp_server.keywords import keyword_terms
 from mcp_server.tools import WorkspaceTools
 
 
