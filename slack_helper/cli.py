@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -674,7 +674,15 @@ def eval_compare(
 
     def load(path: Path) -> Run:
         file = path / "run.json" if path.is_dir() else path
-        return Run.model_validate_json(file.read_text())
+        if not file.is_file():
+            raise typer.BadParameter(f"{file} does not exist; pass a run's folder or its run.json")
+        try:
+            return Run.model_validate_json(file.read_text())
+        except ValidationError as exc:
+            raise typer.BadParameter(
+                f"{file} is not a run.json written by `slack-helper eval run` "
+                f"({exc.error_count()} problems, first: {exc.errors()[0]['msg']})"
+            ) from exc
 
     result = compare(load(run_a), load(run_b))
     if as_json:

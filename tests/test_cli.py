@@ -163,3 +163,13 @@ def test_bench_query_json_and_a_kept_store(tmp_path: Path):
     assert "holds a bench workspace of 3,000 messages" in " ".join(wrong.stderr.split())
     again = json.loads(_run(tmp_path / "data", *args, "--messages", "3000").stdout)
     assert again["hybrid"]["recall_at_10"] >= 0.95 and again["semantic"]["recall_at_10"] > 0.5
+
+
+def test_eval_compare_refuses_a_missing_or_foreign_run(tmp_path: Path):
+    foreign = tmp_path / "run.json"
+    foreign.write_text('{"not": "a run"}')
+    missing = _run(tmp_path / "data", "eval", "compare", str(tmp_path / "nope"), str(foreign))
+    wrong = _run(tmp_path / "data", "eval", "compare", str(foreign), str(foreign))
+    for result, says in ((missing, "does not exist"), (wrong, "is not a run.json")):
+        message = " ".join(result.stderr.replace("│", " ").split())  # unwrap rich's error box
+        assert result.returncode == 2 and says in message and "Traceback" not in message
