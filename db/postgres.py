@@ -54,9 +54,13 @@ class Postgres:
     def reader(self, workspace_id: str, timeout_ms: int) -> Iterator[psycopg.Connection]:
         """One READ ONLY transaction as the reader role, scoped and time-limited."""
         with self.reader_pool.connection() as conn:
-            conn.execute("SET TRANSACTION READ ONLY")
-            conn.execute("SELECT set_config('statement_timeout', %s, true)", [str(timeout_ms)])
-            bind_workspace(conn, workspace_id)
+            # one round trip for all three (each is a p95 millisecond of a metadata query)
+            conn.execute(
+                "SELECT set_config('transaction_read_only', 'on', true), "
+                "set_config('statement_timeout', %s, true), "
+                "set_config('app.current_workspace', %s, true)",
+                [str(timeout_ms), workspace_id],
+            )
             yield conn
             conn.rollback()  # nothing to keep, by construction
 

@@ -101,6 +101,11 @@ def test_the_reader_role_is_harmless_even_without_the_parser(tools: WorkspaceToo
         ):
             with postgres.reader(tools.workspace_id, 2000) as conn:
                 conn.execute(statement)
+    with postgres.reader(tools.workspace_id, 2000) as conn:
+        settings = (
+            "SELECT current_setting('transaction_read_only'), current_setting('statement_timeout')"
+        )
+        assert conn.execute(settings).fetchone() == ("on", "2s")
     with postgres.reader("TSOMEONE_ELSE", 2000) as conn:
         assert conn.execute("SELECT count(*) FROM message_metadata").fetchone()[0] == 0
     with postgres.reader(tools.workspace_id, 2000) as conn:
