@@ -20,8 +20,8 @@ MODEL_KEY = "embedding_model"
 # build time (`bench query`'s vectors). Fixed when a collection is created.
 MAX_NEIGHBORS = 32
 EF_CONSTRUCTION = 200
-# Candidates per query: Chroma's default 100 finds 9 of the true 10 nearest at 20k messages;
-# 1000 costs a few milliseconds more at a million.
+# Candidates per query. On that graph at 200k, Chroma's default 100 finds 0.88 of the true 10
+# nearest, 400 finds 0.94 and 1000 all of them, for 6.4 ms a query instead of 3.6.
 EF_SEARCH = 1000
 
 
