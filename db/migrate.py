@@ -79,6 +79,7 @@ def ensure_app_roles(conn: psycopg.Connection, role: str, password: str | None) 
             "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
             "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
             "REVOKE ALL ON schema_migrations FROM {role}",
+            "REVOKE INSERT, UPDATE, DELETE ON workspace_terms FROM {role}",
             "GRANT USAGE ON SCHEMA app_internal TO {role}",
             "GRANT SELECT, INSERT, UPDATE, DELETE ON app_internal.oauth_states TO {role}",
             "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {reader}",

@@ -91,3 +91,13 @@ def test_chroma_collections_never_mix(two_tenants: Stores, embedder):
     hits = vectors.query("TAAAA", query, limit=10)
     assert [h.document for h in hits] == ["alpha launch plan"]
     assert {h.metadata["workspace_id"] for h in hits} == {"TAAAA"}
+
+
+def test_the_search_view_shows_the_bound_workspace_only_and_cannot_write(two_tenants: Stores):
+    with two_tenants.postgres.tenant("TAAAA") as conn:
+        seen = {r[0] for r in conn.execute("SELECT workspace_id FROM workspace_terms")}
+        assert seen == {"TAAAA"}
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("INSERT INTO workspace_terms VALUES ('TBBBB', 'TBBBB:C1:1.0', 'x')")
+    with two_tenants.postgres.pool.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM workspace_terms").fetchone()[0] == 0

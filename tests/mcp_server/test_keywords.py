@@ -8,7 +8,7 @@ from db.models import Channel, Message
 from ingest.writer import write_messages
 from mcp_server.contracts import SearchArgs
 from mcp_server.search import ranked_ids
-from tests.helpers import empty_workspace
+from tests.helpers import empty_workspace, numbered_messages
 
 WS = "TKEYWORDS"
 
@@ -104,3 +104,17 @@ def test_another_workspace_never_matches(stores: Stores):
         )
     assert _keyword(stores, "ERR_42") == [_id(1)]
     assert _keyword(stores, "ERR_42", workspace_id="TOTHER") == ["TOTHER:C1:1700000001.000100"]
+
+
+def test_searches_can_use_the_full_text_index(stores: Stores):
+    """Under row-level security a search of message_terms itself would scan the whole table."""
+    empty_workspace(stores, WS)
+    _write(stores, *numbered_messages(WS, 3000, "status note {i}"), _message(1, "ERR_42"))
+    with stores.postgres.operator() as conn:
+        conn.execute("ANALYZE message_terms")
+    with stores.postgres.tenant(WS) as conn:
+        conn.execute("SET LOCAL enable_seqscan = off")  # small enough to scan: ask what it can do
+        plan = conn.execute(
+            "EXPLAIN SELECT message_id FROM workspace_terms WHERE terms @@ search_phrase('ERR_42')"
+        ).fetchall()
+    assert "Bitmap Index Scan on message_terms_idx" in "\n".join(r[0] for r in plan)
