@@ -7,6 +7,8 @@ from db import Stores, repository
 from db.models import Channel, Message
 from ingest.writer import write_messages
 from mcp_server.contracts import SearchArgs
+from mcp_server.filters import Filters
+from mcp_server.keywords import keyword_query
 from mcp_server.search import ranked_ids
 from tests.helpers import empty_workspace, numbered_messages
 
@@ -107,14 +109,14 @@ def test_another_workspace_never_matches(stores: Stores):
 
 
 def test_searches_can_use_the_full_text_index(stores: Stores):
-    """Under row-level security a search of message_terms itself would scan the whole table."""
+    """Under row-level security a search of message_terms itself, or one joined with the
+    metadata, would scan every message's words."""
     empty_workspace(stores, WS)
     _write(stores, *numbered_messages(WS, 3000, "status note {i}"), _message(1, "ERR_42"))
     with stores.postgres.operator() as conn:
         conn.execute("ANALYZE message_terms")
     with stores.postgres.tenant(WS) as conn:
         conn.execute("SET LOCAL enable_seqscan = off")  # small enough to scan: ask what it can do
-        plan = conn.execute(
-            "EXPLAIN SELECT message_id FROM workspace_terms WHERE terms @@ search_phrase('ERR_42')"
-        ).fetchall()
+        statement, params = keyword_query(["ERR_42"], Filters(channel_ids=["C1"]), 30)
+        plan = conn.execute("EXPLAIN " + statement, params).fetchall()
     assert "Bitmap Index Scan on message_terms_idx" in "\n".join(r[0] for r in plan)
