@@ -194,7 +194,7 @@ def _measure(stores: Stores, data: Synthetic, queries: int) -> QueryBench:
     semantic.recall_at_10 = _recall(semantic_runs, query_vectors, data.vectors, ids)
     hybrid.recall_at_10 = _recall(hybrid_runs, query_vectors, data.vectors, ids)
     hybrid_pg.recall_at_10 = _recall(pg_runs, query_vectors, data.vectors, ids)
-    # an exact term in the question adds Chroma's full-text match to the vector side
+    # an exact term in the question adds the full-text match in PostgreSQL to the vector side
     keyword = _time(
         queries,
         lambda i: tools.semantic_search(
@@ -247,8 +247,8 @@ def _synthesize(stores: Stores, n: int) -> Synthetic:
 
 
 def _build(stores: Stores, data: Synthetic, progress: Progress) -> None:
-    """Metadata (with PR links and reactions) into PostgreSQL, vectors into Chroma and into a
-    pgvector table."""
+    """Metadata (with PR links, reactions and the words of each text) into PostgreSQL,
+    vectors into Chroma and into a pgvector table."""
     n = len(data.channels)
     with stores.postgres.tenant(WORKSPACE) as conn:
         repository.upsert_workspace(conn, Workspace(workspace_id=WORKSPACE, name="bench"))
