@@ -17,7 +17,7 @@ class Filters:
     until: datetime | None = None
     in_thread: bool | None = None
 
-    def any(self) -> bool:
+    def narrows(self) -> bool:
         """Whether anything is filtered at all."""
         return bool(self.channel_ids or self.user_ids or self.since or self.until) or (
             self.in_thread is not None

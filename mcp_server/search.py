@@ -103,7 +103,7 @@ def _filter_size(conn, filters: Filters) -> FilterSize | None:
     planner's estimate when there are many (counting them costs tens of milliseconds at a
     million messages, and the share only sizes an oversampled query whose result is checked).
     """
-    if not filters.any():
+    if not filters.narrows():
         return None
     condition, params = filters.sql_condition()
     ids = [
