@@ -89,7 +89,8 @@ def reconcile(stores: Stores, workspace_id: str, *, dry_run: bool = False) -> Re
     stores.vectors.delete(workspace_id, orphaned)
     with stores.postgres.tenant(workspace_id) as conn:
         # a wrong or missing document is restored from the source, which indexes its words too
-        right = [i for i in unsearchable if i in held and i not in stale and i not in queued]
+        untrusted = set(stale) | queued  # a set: an upgraded database lacks every message's words
+        right = [i for i in unsearchable if i in held and i not in untrusted]
         repository.write_terms(conn, workspace_id, [(i, held[i].document) for i in right])
         # Chroma no longer holds what PostgreSQL expects for any of these: say so first, so
         # the outbox queues their fixes (it skips what is recorded as indexed)

@@ -75,10 +75,7 @@ def test_most_terms_first_then_newest_within_the_filters(stores: Stores):
     assert _keyword(stores, "ERR_42", channels=["deploys"]) == [_id(4, "C2")]
     assert _keyword(
         stores, "ERR_42", channels=["general"], since=datetime(2024, 3, 2, tzinfo=UTC)
-    ) == [
-        _id(3),
-        _id(2),
-    ]
+    ) == [_id(3), _id(2)]
 
 
 def test_terms_follow_edits_and_deletes(stores: Stores):
