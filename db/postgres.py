@@ -122,3 +122,13 @@ def _start_embedded(data_dir: Path) -> tuple[str, object]:
             except psycopg.errors.DuplicateDatabase:
                 pass  # another process created it first
     return server.get_uri(EMBEDDED_DATABASE), server
+
+
+def lock_vector_writes(conn: psycopg.Connection, workspace_id: str, alone: bool = False) -> None:
+    """Hold the workspace's vector-write lock until the transaction of `conn` ends.
+
+    Writers of Chroma share it; a graph rebuild takes it `alone`, so nothing is written to the
+    generation it copies from after the copy has read past it (writers wait, then continue).
+    """
+    take = "pg_advisory_xact_lock" if alone else "pg_advisory_xact_lock_shared"
+    conn.execute(f"SELECT {take}(hashtextextended(%s, 0))", [f"vectors:{workspace_id}"])

@@ -1,28 +1,34 @@
 """The Chroma side: one collection of message texts and embeddings per workspace."""
 
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import chromadb
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
+from chromadb.errors import NotFoundError
 from pydantic import BaseModel
 
 from db.errors import EmbedderMismatchError, StoreError
 
 MODEL_KEY = "embedding_model"
+REBUILDING_KEY = "rebuilding"  # a generation still being copied (ingest/regraph.py): never opened
 # The HNSW graph. Chroma's defaults (16 neighbours per node, 100 candidates while building) make
 # a graph that ends its searches early on clustered vectors: at 200k messages they find 83 % of
 # the true 10 nearest, however long the search; 32 and 200 find all of them, for 1.5 times the
-# build time (`bench query`'s vectors). Fixed when a collection is created.
+# build time (`bench query`'s vectors). Fixed when a collection is created: `slack-helper
+# reindex` copies an older collection into one with this graph.
 MAX_NEIGHBORS = 32
 EF_CONSTRUCTION = 200
 # Candidates per query. On that graph at 200k, Chroma's default 100 finds 0.88 of the true 10
 # nearest, 400 finds 0.94 and 1000 all of them, for 6.4 ms a query instead of 3.6.
 EF_SEARCH = 1000
+CURRENT_GRAPH = {"max_neighbors": MAX_NEIGHBORS, "ef_construction": EF_CONSTRUCTION}
+T = TypeVar("T")
 
 
 class VectorRecord(BaseModel):
@@ -42,9 +48,17 @@ class VectorHit(BaseModel):
     distance: float
 
 
-def collection_name(workspace_id: str) -> str:
-    """The per-workspace collection: tenants never share one."""
-    return f"workspace_{workspace_id}_messages"
+def collection_name(workspace_id: str, generation: int = 0) -> str:
+    """The per-workspace collection: tenants never share one. Rebuilding its graph makes a
+    new generation of it (ingest/regraph.py)."""
+    base = f"workspace_{workspace_id}_messages"
+    return base if generation == 0 else f"{base}_g{generation}"
+
+
+def graph_of(collection: Collection) -> dict[str, int]:
+    """The HNSW shape a collection was built with."""
+    hnsw = (collection.configuration or {}).get("hnsw") or {}
+    return {key: hnsw.get(key) for key in ("max_neighbors", "ef_construction")}
 
 
 def open_chroma(url: str | None, data_dir: Path, tenant: str, database: str) -> ClientAPI:
@@ -82,21 +96,11 @@ class VectorStore:
         self._collections: dict[str, Collection] = {}
 
     def collection(self, workspace_id: str) -> Collection:
-        """The workspace's collection, created on first use."""
+        """The workspace's live collection (its newest finished generation), created on first
+        use."""
         if workspace_id not in self._collections:
-            found = self.client.get_or_create_collection(
-                collection_name(workspace_id),
-                configuration={
-                    "hnsw": {
-                        "space": "cosine",
-                        "max_neighbors": MAX_NEIGHBORS,
-                        "ef_construction": EF_CONSTRUCTION,
-                        "ef_search": EF_SEARCH,
-                    }
-                },
-                metadata={MODEL_KEY: self.embedding_model},
-                embedding_function=None,
-            )
+            _, found = self.live(self.generations(workspace_id))
+            found = found or self.create(workspace_id, 0)
             hnsw = (found.configuration or {}).get("hnsw") or {}
             if hnsw.get("ef_search", EF_SEARCH) < EF_SEARCH:
                 # collections made before the default changed; read when the index loads
@@ -111,34 +115,92 @@ class VectorStore:
             self._collections[workspace_id] = found
         return self._collections[workspace_id]
 
+    def generations(self, workspace_id: str) -> dict[int, Collection]:
+        """Every collection of the workspace by generation, finished or still being copied."""
+        pattern = re.compile(re.escape(collection_name(workspace_id)) + r"(?:_g(\d+))?")
+        found = {}
+        for candidate in self.client.list_collections():
+            match = pattern.fullmatch(candidate.name)
+            if match:
+                found[int(match.group(1) or 0)] = candidate
+        return found
+
+    @staticmethod
+    def live(generations: dict[int, Collection]) -> tuple[int, Collection | None]:
+        """The newest finished generation (-1 and None when there is none)."""
+        finished = [g for g, c in generations.items() if not (c.metadata or {}).get(REBUILDING_KEY)]
+        return (max(finished), generations[max(finished)]) if finished else (-1, None)
+
+    def create(self, workspace_id: str, generation: int, rebuilding: bool = False) -> Collection:
+        """A generation of the workspace's collection with the current graph."""
+        metadata: dict[str, str | bool] = {MODEL_KEY: self.embedding_model}
+        if rebuilding:
+            metadata[REBUILDING_KEY] = True
+        return self.client.get_or_create_collection(
+            collection_name(workspace_id, generation),
+            configuration={
+                "hnsw": {
+                    "space": "cosine",
+                    "max_neighbors": MAX_NEIGHBORS,
+                    "ef_construction": EF_CONSTRUCTION,
+                    "ef_search": EF_SEARCH,
+                }
+            },
+            metadata=metadata,
+            embedding_function=None,
+        )
+
+    def forget(self, workspace_id: str) -> None:
+        """Drop the cached handle: the next use opens the live generation again."""
+        self._collections.pop(workspace_id, None)
+
+    def _use(self, workspace_id: str, act: Callable[[Collection], T]) -> T:
+        """`act` on the live collection; a handle whose generation a rebuild (perhaps in
+        another process) has since deleted is replaced by the live one, once."""
+        try:
+            return act(self.collection(workspace_id))
+        except NotFoundError:
+            self.forget(workspace_id)
+            return act(self.collection(workspace_id))
+
     def upsert(
         self, workspace_id: str, records: Sequence[VectorRecord], embeddings: np.ndarray
     ) -> None:
         """Insert or replace records by id (idempotent)."""
         if not records:
             return
-        self.collection(workspace_id).upsert(
-            ids=[r.id for r in records],
-            documents=[r.document for r in records],
-            metadatas=[r.metadata for r in records],
-            embeddings=embeddings,
+        self._use(
+            workspace_id,
+            lambda c: c.upsert(
+                ids=[r.id for r in records],
+                documents=[r.document for r in records],
+                metadatas=[r.metadata for r in records],
+                embeddings=embeddings,
+            ),
         )
 
     def delete(self, workspace_id: str, ids: Sequence[str]) -> None:
         """Remove records by id; ids that are absent are ignored."""
         if ids:
-            self.collection(workspace_id).delete(ids=list(ids))
+            self._use(workspace_id, lambda c: c.delete(ids=list(ids)))
 
     def count(self, workspace_id: str) -> int:
         """How many messages the workspace's collection holds."""
-        return self.collection(workspace_id).count()
+        return self._use(workspace_id, lambda c: c.count())
 
     def scan(self, workspace_id: str, page: int = 2000) -> Iterator[VectorRecord]:
-        """Every record of the workspace (without embeddings), page by page."""
+        """Every record of the workspace (without embeddings), page by page, from one
+        generation: pages of a rebuilt one would come in another order."""
         collection = self.collection(workspace_id)
         offset = 0
         while True:
-            got = collection.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            try:
+                got = collection.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            except NotFoundError as exc:
+                self.forget(workspace_id)
+                raise StoreError(
+                    f"{collection.name} was replaced by a graph rebuild during the scan; run again"
+                ) from exc
             for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
                 yield VectorRecord(id=i, document=d or "", metadata=m or {})
             if len(got["ids"]) < page:
@@ -149,11 +211,20 @@ class VectorStore:
         """Records by id (missing ids are absent from the result)."""
         if not ids:
             return {}
-        got = self.collection(workspace_id).get(ids=list(ids), include=["documents", "metadatas"])
+        got = self._use(
+            workspace_id, lambda c: c.get(ids=list(ids), include=["documents", "metadatas"])
+        )
         return {
             i: VectorRecord(id=i, document=d or "", metadata=m or {})
             for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         }
+
+    def embeddings(self, workspace_id: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors by id (missing ids are absent)."""
+        if not ids:
+            return {}
+        got = self._use(workspace_id, lambda c: c.get(ids=list(ids), include=["embeddings"]))
+        return dict(zip(got["ids"], np.asarray(got["embeddings"]), strict=True))
 
     def query(
         self,
@@ -173,8 +244,11 @@ class VectorStore:
         include = ["distances"]
         include += ["metadatas"] if with_metadata else []
         include += ["documents"] if with_documents else []
-        res = self.collection(workspace_id).query(
-            query_embeddings=[embedding], n_results=limit, where=where, include=include
+        res = self._use(
+            workspace_id,
+            lambda c: c.query(
+                query_embeddings=[embedding], n_results=limit, where=where, include=include
+            ),
         )
         found = len(res["ids"][0])
         documents = res["documents"][0] if with_documents else [""] * found

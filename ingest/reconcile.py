@@ -18,6 +18,7 @@ from datetime import timedelta
 from pydantic import BaseModel
 
 from db import outbox, repository
+from db.postgres import lock_vector_writes
 from db.stores import Stores
 from db.vectors import VectorRecord
 from ingest import backfill, export_import
@@ -86,8 +87,9 @@ def reconcile(stores: Stores, workspace_id: str, *, dry_run: bool = False) -> Re
     )
     if dry_run or report.in_sync:
         return report
-    stores.vectors.delete(workspace_id, orphaned)
     with stores.postgres.tenant(workspace_id) as conn:
+        lock_vector_writes(conn, workspace_id)
+        stores.vectors.delete(workspace_id, orphaned)
         # a wrong or missing document is restored from the source, which indexes its words too
         untrusted = set(stale) | queued  # a set: an upgraded database lacks every message's words
         right = [i for i in unsearchable if i in held and i not in untrusted]

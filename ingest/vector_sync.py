@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from db import outbox
 from db.outbox import OutboxItem
-from db.postgres import bind_workspace
+from db.postgres import bind_workspace, lock_vector_writes
 from db.stores import Stores
 from ingest.progress import NoProgress, Progress
 
@@ -58,6 +58,7 @@ def drain(
             conn = pool.getconn()
             try:
                 bind_workspace(conn, workspace_id)
+                lock_vector_writes(conn, workspace_id)  # waits while a graph is rebuilt
                 items = outbox.claim(conn, workspace_id, batch_size)
                 if not items:
                     conn.rollback()

@@ -171,11 +171,11 @@ def _exact(
     stores: Stores, workspace_id: str, query: np.ndarray, candidates: list[str], depth: int
 ) -> dict[str, float]:
     """Every candidate scored: recall 1.0, no Chroma filter."""
-    found = stores.vectors.collection(workspace_id).get(ids=candidates, include=["embeddings"])
-    if not found["ids"]:
+    found = stores.vectors.embeddings(workspace_id, candidates)
+    if not found:
         return {}
-    scores = np.asarray(found["embeddings"]) @ query
-    return _best_first(dict(zip(found["ids"], scores.tolist(), strict=True)), depth)
+    scores = np.asarray(list(found.values())) @ query
+    return _best_first(dict(zip(found, scores.tolist(), strict=True)), depth)
 
 
 def _post_filter(

@@ -242,6 +242,31 @@ def reconcile(
 
 
 @app.command()
+def reindex(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
+    """Rebuild the workspace's vector graph with the current HNSW shape (collections keep the
+    graph they were created with). Vector writes wait until it is done."""
+    from ingest.regraph import rebuild_graph
+
+    with _stores() as stores, RichProgress() as progress:
+        report = rebuild_graph(stores, _workspace_id(stores, workspace), progress=progress)
+    if as_json:
+        _print_json(report)
+        return
+    for name in report.dropped:
+        err_console.print(f"[yellow]dropped {name}[/], left by an interrupted rebuild")
+    shape = "{max_neighbors} neighbours, built with {ef_construction} candidates"
+    if report.rebuilt:
+        out.print(
+            f"{report.vectors} vectors copied from a graph of "
+            f"{shape.format(**report.graph_before)} to one of "
+            f"{shape.format(**report.graph_after)} in {report.seconds} s"
+        )
+    else:
+        current = shape.format(**report.graph_after)
+        out.print(f"already current: {report.vectors} vectors, {current}")
+
+
+@app.command()
 def status(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
     """Counts per workspace in both stores, the outbox, and how far the index reaches."""
     from slack_helper.status import collect_status

@@ -130,6 +130,20 @@ def test_db_upgrade_reports_the_schema(demo_dir: Path):
     assert result.returncode == 0 and f"schema at {latest}" in result.stdout
 
 
+def test_reindex_of_a_current_graph_changes_nothing(demo_dir: Path):
+    from db.vectors import CURRENT_GRAPH
+
+    result = _run(demo_dir, "reindex", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["rebuilt"], report["graph_after"], report["dropped"]) == (
+        False,
+        CURRENT_GRAPH,
+        [],
+    )
+    assert report["vectors"] > 500
+
+
 def test_bench_ingest_json(tmp_path: Path):
     result = _run(tmp_path / "data", "bench", "ingest", "--messages", "300", "--json")
     assert result.returncode == 0, result.stderr

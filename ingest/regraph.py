@@ -1,0 +1,96 @@
+"""Rebuild a workspace's HNSW graph with the current shape, its vectors never missing or doubled.
+
+A collection's graph is fixed when Chroma creates it, and Chroma holds the only copy of the
+texts, so the graph is rebuilt by copying: into the next generation of the collection, marked
+as rebuilding (no process opens it) until it holds every vector. Then one metadata change makes
+it the live generation, and the old one is deleted. A crash leaves either the old generation
+live, and the next run drops the unfinished copy, or the new one live, and the next run drops
+the old. Vector writes wait meanwhile: drains share the workspace's vector-write lock per
+batch, and the rebuild holds it alone.
+"""
+
+import time
+
+from pydantic import BaseModel
+
+from db.errors import StoreError
+from db.postgres import lock_vector_writes
+from db.stores import Stores
+from db.vectors import CURRENT_GRAPH, REBUILDING_KEY, graph_of
+from ingest.progress import NoProgress, Progress
+
+PAGE = 1000
+
+
+class GraphRebuild(BaseModel):
+    """What `slack-helper reindex` did."""
+
+    workspace_id: str
+    vectors: int
+    graph_before: dict[str, int | None]
+    graph_after: dict[str, int | None]
+    rebuilt: bool  # false when the live generation already had the current graph
+    dropped: list[str]  # collections left by an interrupted rebuild
+    seconds: float
+
+
+def rebuild_graph(
+    stores: Stores, workspace_id: str, progress: Progress | None = None, page: int = PAGE
+) -> GraphRebuild:
+    """Copy the workspace's vectors into a collection with the current graph, then switch."""
+    progress = progress or NoProgress()
+    started = time.perf_counter()
+    vectors = stores.vectors
+    with stores.postgres.tenant(workspace_id) as conn:
+        lock_vector_writes(conn, workspace_id, alone=True)
+        vectors.forget(workspace_id)
+        generations = vectors.generations(workspace_id)
+        live_generation, _ = vectors.live(generations)
+        dropped = [c.name for g, c in generations.items() if g != live_generation]
+        for name in dropped:
+            vectors.client.delete_collection(name)
+        live = vectors.collection(workspace_id)
+        held = live.count()
+        before = graph_of(live)
+        if before == CURRENT_GRAPH:
+            return GraphRebuild(
+                workspace_id=workspace_id,
+                vectors=held,
+                graph_before=before,
+                graph_after=before,
+                rebuilt=False,
+                dropped=dropped,
+                seconds=round(time.perf_counter() - started, 1),
+            )
+        copy = vectors.create(workspace_id, max(live_generation, 0) + 1, rebuilding=True)
+        progress.start("copied", held)
+        for offset in range(0, held, page):
+            got = live.get(
+                include=["embeddings", "documents", "metadatas"], limit=page, offset=offset
+            )
+            copy.add(
+                ids=got["ids"],
+                embeddings=got["embeddings"],
+                documents=got["documents"],
+                metadatas=got["metadatas"],
+            )
+            progress.advance("copied", len(got["ids"]))
+        if copy.count() != held:
+            vectors.client.delete_collection(copy.name)
+            raise StoreError(
+                f"the copy of {live.name} holds {copy.count()} vectors, not {held}; "
+                "it was dropped and the old graph stays in use"
+            )
+        metadata = {k: v for k, v in (copy.metadata or {}).items() if k != REBUILDING_KEY}
+        copy.modify(metadata={**metadata, REBUILDING_KEY: False})
+        vectors.client.delete_collection(live.name)
+        vectors.forget(workspace_id)
+        return GraphRebuild(
+            workspace_id=workspace_id,
+            vectors=held,
+            graph_before=before,
+            graph_after=graph_of(vectors.collection(workspace_id)),
+            rebuilt=True,
+            dropped=dropped,
+            seconds=round(time.perf_counter() - started, 1),
+        )
