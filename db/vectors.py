@@ -17,6 +17,7 @@ from db.errors import EmbedderMismatchError, StoreError
 
 MODEL_KEY = "embedding_model"
 REBUILDING_KEY = "rebuilding"  # a generation still being copied (ingest/regraph.py): never opened
+LIST_PAGE = 1000
 # The HNSW graph. Chroma's defaults (16 neighbours per node, 100 candidates while building) make
 # a graph that ends its searches early on clustered vectors: at 200k messages they find 83 % of
 # the true 10 nearest, however long the search; 32 and 200 find all of them, for 1.5 times the
@@ -119,11 +120,16 @@ class VectorStore:
         """Every collection of the workspace by generation, finished or still being copied."""
         pattern = re.compile(re.escape(collection_name(workspace_id)) + r"(?:_g(\d+))?")
         found = {}
-        for candidate in self.client.list_collections():
-            match = pattern.fullmatch(candidate.name)
-            if match:
-                found[int(match.group(1) or 0)] = candidate
-        return found
+        offset = 0
+        while True:  # paged: a server may cap an unbounded listing
+            page = self.client.list_collections(limit=LIST_PAGE, offset=offset)
+            for candidate in page:
+                match = pattern.fullmatch(candidate.name)
+                if match:
+                    found[int(match.group(1) or 0)] = candidate
+            if len(page) < LIST_PAGE:
+                return found
+            offset += LIST_PAGE
 
     @staticmethod
     def live(generations: dict[int, Collection]) -> tuple[int, Collection | None]:
