@@ -11,6 +11,7 @@ batch, and the rebuild holds it alone.
 
 import time
 
+from chromadb.api.models.Collection import Collection
 from pydantic import BaseModel
 
 from db.errors import StoreError
@@ -38,7 +39,6 @@ def rebuild_graph(
     stores: Stores, workspace_id: str, progress: Progress | None = None, page: int = PAGE
 ) -> GraphRebuild:
     """Copy the workspace's vectors into a collection with the current graph, then switch."""
-    progress = progress or NoProgress()
     started = time.perf_counter()
     vectors = stores.vectors
     with stores.postgres.tenant(workspace_id) as conn:
@@ -52,45 +52,41 @@ def rebuild_graph(
         live = vectors.collection(workspace_id)
         held = live.count()
         before = graph_of(live)
-        if before == CURRENT_GRAPH:
-            return GraphRebuild(
-                workspace_id=workspace_id,
-                vectors=held,
-                graph_before=before,
-                graph_after=before,
-                rebuilt=False,
-                dropped=dropped,
-                seconds=round(time.perf_counter() - started, 1),
-            )
-        copy = vectors.create(workspace_id, max(live_generation, 0) + 1, rebuilding=True)
-        progress.start("copied", held)
-        for offset in range(0, held, page):
-            got = live.get(
-                include=["embeddings", "documents", "metadatas"], limit=page, offset=offset
-            )
-            copy.add(
-                ids=got["ids"],
-                embeddings=got["embeddings"],
-                documents=got["documents"],
-                metadatas=got["metadatas"],
-            )
-            progress.advance("copied", len(got["ids"]))
-        if copy.count() != held:
-            vectors.client.delete_collection(copy.name)
-            raise StoreError(
-                f"the copy of {live.name} holds {copy.count()} vectors, not {held}; "
-                "it was dropped and the old graph stays in use"
-            )
-        metadata = {k: v for k, v in (copy.metadata or {}).items() if k != REBUILDING_KEY}
-        copy.modify(metadata={**metadata, REBUILDING_KEY: False})
-        vectors.client.delete_collection(live.name)
-        vectors.forget(workspace_id)
+        rebuilt = before != CURRENT_GRAPH
+        if rebuilt:
+            copy = vectors.create(workspace_id, max(live_generation, 0) + 1, rebuilding=True)
+            _copy(live, copy, held, progress or NoProgress(), page)
+            metadata = {k: v for k, v in (copy.metadata or {}).items() if k != REBUILDING_KEY}
+            copy.modify(metadata={**metadata, REBUILDING_KEY: False})  # now the live one
+            vectors.client.delete_collection(live.name)
+            vectors.forget(workspace_id)
         return GraphRebuild(
             workspace_id=workspace_id,
             vectors=held,
             graph_before=before,
             graph_after=graph_of(vectors.collection(workspace_id)),
-            rebuilt=True,
+            rebuilt=rebuilt,
             dropped=dropped,
             seconds=round(time.perf_counter() - started, 1),
+        )
+
+
+def _copy(source: Collection, target: Collection, held: int, progress: Progress, page: int):
+    """Every record of `source` into `target`, checked by count (nothing writes meanwhile)."""
+    progress.start("copied", held)
+    for offset in range(0, held, page):
+        got = source.get(
+            include=["embeddings", "documents", "metadatas"], limit=page, offset=offset
+        )
+        target.add(
+            ids=got["ids"],
+            embeddings=got["embeddings"],
+            documents=got["documents"],
+            metadatas=got["metadatas"],
+        )
+        progress.advance("copied", len(got["ids"]))
+    if target.count() != held:
+        raise StoreError(
+            f"the copy of {source.name} holds {target.count()} vectors, not {held}; the old "
+            "graph stays in use and the next run drops the copy"
         )
