@@ -149,8 +149,9 @@ def _post_newsletter(services: BotServices, client: WebClient, team_id: str, cha
 def _status_text(services: BotServices, team_id: str) -> str:
     with services.stores.postgres.tenant(team_id) as conn:
         (workspace,) = repository.list_workspaces(conn)
+        vectors = services.stores.vectors
         status = repository.workspace_status(
-            conn, workspace, services.stores.vectors.count(team_id)
+            conn, workspace, vectors.count(team_id), vectors.graph_summary(team_id)
         )
     return (
         f"{status.messages_postgres} messages ({status.messages_chroma} searchable), "

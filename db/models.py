@@ -151,6 +151,7 @@ class WorkspaceStatus(BaseModel):
     messages_postgres: int
     messages_embeddable: int  # content messages: the ones Chroma should hold
     messages_chroma: int
+    vector_graph: str  # HNSW neighbours / build candidates, and whether `reindex` would change it
     users: int
     channels: int
     reactions: int

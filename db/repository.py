@@ -384,7 +384,7 @@ def dead_items(conn: psycopg.Connection, limit: int = 20) -> list[tuple[str, int
 
 
 def workspace_status(
-    conn: psycopg.Connection, workspace: Workspace, messages_chroma: int
+    conn: psycopg.Connection, workspace: Workspace, messages_chroma: int, vector_graph: str
 ) -> WorkspaceStatus:
     """Counts of the workspace's metadata tables and outbox."""
     row = conn.execute(
@@ -407,6 +407,7 @@ def workspace_status(
         messages_postgres=row[0],
         messages_embeddable=row[1],
         messages_chroma=messages_chroma,
+        vector_graph=vector_graph,
         users=row[2],
         channels=row[3],
         reactions=row[4],

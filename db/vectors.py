@@ -156,6 +156,14 @@ class VectorStore:
             embedding_function=None,
         )
 
+    def graph_summary(self, workspace_id: str) -> str:
+        """'48/400' (neighbours / build candidates), or '16/100, reindex for 48/400' for a
+        collection made before the current graph."""
+        shape = "{max_neighbors}/{ef_construction}"
+        held = shape.format(**graph_of(self.collection(workspace_id)))
+        current = shape.format(**CURRENT_GRAPH)
+        return held if held == current else f"{held}, reindex for {current}"
+
     def forget(self, workspace_id: str) -> None:
         """Drop the cached handle: the next use opens the live generation again."""
         self._collections.pop(workspace_id, None)

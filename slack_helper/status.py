@@ -24,7 +24,10 @@ def collect_status(stores: Stores, workspace_id: str | None = None) -> StatusRep
         with stores.postgres.tenant(workspace.workspace_id) as conn:
             rows.append(
                 repository.workspace_status(
-                    conn, workspace, stores.vectors.count(workspace.workspace_id)
+                    conn,
+                    workspace,
+                    stores.vectors.count(workspace.workspace_id),
+                    stores.vectors.graph_summary(workspace.workspace_id),
                 )
             )
     return StatusReport(workspaces=rows)

@@ -14,6 +14,7 @@ STATUS_KEYS = {
     "messages_postgres",
     "messages_embeddable",
     "messages_chroma",
+    "vector_graph",
     "users",
     "channels",
     "reactions",

@@ -66,9 +66,13 @@ def test_every_vector_moves_to_the_current_graph(stores: Stores):
     elsewhere = VectorStore(stores.vectors.client, stores.vectors.embedding_model)
     assert elsewhere.count(WS) == 250  # another process holds a handle on the old generation
 
+    current = "{max_neighbors}/{ef_construction}".format(**CURRENT_GRAPH)
+    assert stores.vectors.graph_summary(WS) == f"16/100, reindex for {current}"  # in `status`
+
     report = rebuild_graph(stores, WS, page=64)
 
     assert (report.rebuilt, report.vectors, report.dropped) == (True, 250, [])
+    assert stores.vectors.graph_summary(WS) == current
     assert (report.graph_before, report.graph_after) == (OLD_GRAPH, CURRENT_GRAPH)
     assert list(stores.vectors.generations(WS)) == [1]  # the old graph is gone
     assert graph_of(stores.vectors.collection(WS)) == CURRENT_GRAPH
