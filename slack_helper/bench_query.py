@@ -9,8 +9,8 @@ is measured against an exact brute-force search over the same filter, so speed n
 lost results.
 
 A million messages take most of an hour to build, so `--store DIR` keeps the built workspace
-and later runs with the same size reuse it: the synthetic data is a pure function of the size,
-so the truth recall is measured against is regenerated rather than stored.
+and later runs with the same size and vectors reuse it: the synthetic data is a pure function of
+both, so the truth recall is measured against is regenerated rather than stored.
 """
 
 import json
@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import psycopg
@@ -71,6 +72,11 @@ FROM links l LEFT JOIN reactions r USING (workspace_id, message_id)
 WHERE l.link_type = 'github_pr' AND l.created_at >= $1 AND l.created_at < $2
 GROUP BY l.url ORDER BY reactions DESC, l.url LIMIT 20"""
 MARKER = "bench.json"
+# How message vectors sit around the sentences. `blended`: each leans on one sentence and partly
+# on a second, so topics shade into each other as in real messages. `islands`: each is one
+# sentence plus noise, so a million messages are 59 separate clusters of 17,000 near copies; a
+# graph search that enters the wrong one stays there (the earlier default, kept to reproduce it).
+VectorShape = Literal["blended", "islands"]
 
 
 class Latency(BaseModel):
@@ -79,6 +85,8 @@ class Latency(BaseModel):
     p50_ms: float
     p95_ms: float
     recall_at_10: float | None = None
+    # the worst single query: low while the mean is high means a few queries lost everything
+    worst_recall_at_10: float | None = None
     strategies: dict[str, int] | None = None
 
 
@@ -115,23 +123,24 @@ def bench_query(
     progress: Progress | None = None,
     embedder=None,
     store: Path | None = None,
+    shape: VectorShape = "blended",
 ) -> QueryBench:
     """Build (or reuse, from `store`) a synthetic workspace of `messages` in embedded stores,
     then time queries through the tool functions."""
     progress = progress or NoProgress()
-    with _data_dir(store, messages) as (data_dir, built):
+    with _data_dir(store, messages, shape) as (data_dir, built):
         bench_config = config.model_copy(
             update={"data_dir": data_dir, "database_url": None, "chroma_url": None}
         )
         with open_stores(bench_config, embedder=embedder) as stores:
-            data = _synthesize(stores, messages)
+            data = _synthesize(stores, messages, shape)
             if not built:
                 _build(stores, data, progress)
-                (data_dir / MARKER).write_text(json.dumps({"messages": messages}))
-            return _measure(stores, data, queries)
+                (data_dir / MARKER).write_text(json.dumps({"messages": messages, "vectors": shape}))
+            return _measure(stores, data, queries, shape)
 
 
-def _measure(stores: Stores, data: Synthetic, queries: int) -> QueryBench:
+def _measure(stores: Stores, data: Synthetic, queries: int, shape: VectorShape) -> QueryBench:
     tools = WorkspaceTools(stores, WORKSPACE)
     rng = random.Random(5)
     query_vectors = stores.embedder.embed(QUESTIONS)
@@ -191,9 +200,10 @@ def _measure(stores: Stores, data: Synthetic, queries: int) -> QueryBench:
             ),
         )
     ids = [data.message_id(i) for i in range(len(data.channels))]
-    semantic.recall_at_10 = _recall(semantic_runs, query_vectors, data.vectors, ids)
-    hybrid.recall_at_10 = _recall(hybrid_runs, query_vectors, data.vectors, ids)
-    hybrid_pg.recall_at_10 = _recall(pg_runs, query_vectors, data.vectors, ids)
+    for latency, runs in ((semantic, semantic_runs), (hybrid, hybrid_runs), (hybrid_pg, pg_runs)):
+        latency.recall_at_10, latency.worst_recall_at_10 = _recall(
+            runs, query_vectors, data.vectors, ids
+        )
     # an exact term in the question adds the full-text match in PostgreSQL to the vector side
     keyword = _time(
         queries,
@@ -203,8 +213,8 @@ def _measure(stores: Stores, data: Synthetic, queries: int) -> QueryBench:
     )
     return QueryBench(
         messages=len(data.channels),
-        vectors="precomputed: unit vectors scattered around real sentence embeddings, stored "
-        "directly; queries embedded by the model",
+        vectors=f"precomputed ({shape}): unit vectors scattered around real sentence "
+        "embeddings, stored directly; queries embedded by the model",
         metadata=metadata,
         semantic=semantic,
         hybrid=hybrid,
@@ -214,19 +224,21 @@ def _measure(stores: Stores, data: Synthetic, queries: int) -> QueryBench:
 
 
 @contextmanager
-def _data_dir(store: Path | None, messages: int) -> Iterator[tuple[Path, bool]]:
-    """Scratch stores, or `store` and whether it already holds a finished build of this size."""
+def _data_dir(store: Path | None, messages: int, shape: VectorShape) -> Iterator[tuple[Path, bool]]:
+    """Scratch stores, or `store` and whether it already holds a finished build of this size
+    and shape."""
     if store is None:
         with tempfile.TemporaryDirectory(prefix="slack-helper-bench-") as scratch:
             yield Path(scratch) / "data", False
         return
     marker = store / MARKER
     if marker.exists():
-        held = json.loads(marker.read_text())["messages"]
-        if held != messages:
+        built = json.loads(marker.read_text())
+        held, held_shape = built["messages"], built.get("vectors", "islands")
+        if (held, held_shape) != (messages, shape):
             raise StoreError(
-                f"{store} holds a bench workspace of {held:,} messages; pass --messages {held} "
-                "or another --store"
+                f"{store} holds a bench workspace of {held:,} messages with {held_shape} "
+                f"vectors; pass --messages {held} --vectors {held_shape} or another --store"
             )
         yield store, True
         return
@@ -236,11 +248,11 @@ def _data_dir(store: Path | None, messages: int) -> Iterator[tuple[Path, bool]]:
     yield store, False
 
 
-def _synthesize(stores: Stores, n: int) -> Synthetic:
-    """The same workspace for the same `n`, every time (fixed seeds)."""
+def _synthesize(stores: Stores, n: int, shape: VectorShape) -> Synthetic:
+    """The same workspace for the same `n` and `shape`, every time (fixed seeds)."""
     rng = np.random.default_rng(7)
     channel_ids = [f"C{i:04d}" for i in range(CHANNELS)]
-    vectors = _clustered_vectors(stores, rng, n)
+    vectors = _clustered_vectors(stores, rng, n, shape)
     channels = [channel_ids[i] for i in rng.integers(0, CHANNELS, n)]
     stamps = np.sort(rng.uniform(START.timestamp(), START.timestamp() + SPAN_DAYS * 86400, n))
     return Synthetic(vectors, channels, stamps, users=rng.integers(0, USERS, n))
@@ -361,15 +373,21 @@ def _vector_dumper(oid: int) -> type[Dumper]:
     return VectorDumper
 
 
-def _clustered_vectors(stores: Stores, rng: np.random.Generator, n: int) -> np.ndarray:
+def _clustered_vectors(
+    stores: Stores, rng: np.random.Generator, n: int, shape: VectorShape
+) -> np.ndarray:
     """Unit vectors scattered around real sentence embeddings, so neighbourhoods have the
     structure real messages have (uniformly random vectors are all nearly equidistant, which
     makes every approximate index look worse than it is on real text)."""
     sentences = [s for pool in CHATTER.values() for s in pool] + [story[4] for story in STORIES]
     centres = stores.embedder.embed(sentences)
-    vectors = centres[rng.integers(0, len(centres), n)] + rng.standard_normal(
-        (n, centres.shape[1]), dtype=np.float32
-    ) * np.float32(0.7 / np.sqrt(centres.shape[1]))
+    vectors = centres[rng.integers(0, len(centres), n)]
+    if shape == "blended":  # up to half of a second sentence
+        lean = rng.uniform(0, 0.5, (n, 1)).astype(np.float32)
+        vectors = (1 - lean) * vectors + lean * centres[rng.integers(0, len(centres), n)]
+    vectors += rng.standard_normal((n, centres.shape[1]), dtype=np.float32) * np.float32(
+        0.7 / np.sqrt(centres.shape[1])
+    )
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors.astype(np.float32)
 
@@ -399,8 +417,11 @@ def _pgvector_query(
     return [r[0] for r in rows]
 
 
-def _recall(runs, query_vectors: np.ndarray, vectors: np.ndarray, ids: list[str]) -> float:
-    """Mean share of the exact top 10 (within each run's filter) that the run returned."""
+def _recall(
+    runs, query_vectors: np.ndarray, vectors: np.ndarray, ids: list[str]
+) -> tuple[float, float]:
+    """Mean and least share of the exact top 10 (within each run's filter) that a run
+    returned."""
     scores = []
     for i, returned, mask in runs:
         sims = vectors @ query_vectors[i % len(QUESTIONS)]
@@ -408,7 +429,9 @@ def _recall(runs, query_vectors: np.ndarray, vectors: np.ndarray, ids: list[str]
         exact = {ids[j] for j in np.argsort(-sims)[:10] if np.isfinite(sims[j])}
         if exact:
             scores.append(len(exact & set(returned[:10])) / len(exact))
-    return round(statistics.fmean(scores), 3) if scores else 1.0
+    if not scores:
+        return 1.0, 1.0
+    return round(statistics.fmean(scores), 3), round(min(scores), 3)
 
 
 def _time(n: int, run: Callable[[int], object]) -> Latency:

@@ -590,15 +590,28 @@ def bench_query_command(
         Path | None,
         typer.Option(help="Keep the built workspace here and reuse it on the next run."),
     ] = None,
+    vectors: Annotated[
+        str,
+        typer.Option(
+            help="blended (topics shade into each other) or islands (59 separate clusters)."
+        ),
+    ] = "blended",
     as_json: JsonOption = False,
 ) -> None:
     """Metadata, semantic and hybrid query latency with recall@10, Chroma vs pgvector."""
     from slack_helper.bench_query import bench_query
 
+    if vectors not in ("blended", "islands"):
+        raise typer.BadParameter("use blended or islands", param_hint="--vectors")
     try:
         with RichProgress() as progress:
             result = bench_query(
-                Settings().store_config(), messages, queries, progress=progress, store=store
+                Settings().store_config(),
+                messages,
+                queries,
+                progress=progress,
+                store=store,
+                shape=vectors,
             )
     except StoreError as exc:
         err_console.print(f"[red]error:[/] {exc}")

@@ -172,10 +172,14 @@ def test_bench_query_json_and_a_kept_store(tmp_path: Path):
     # few candidates: the hybrid path scores them exactly, so it must find the true top 10
     assert bench["hybrid"]["strategies"] == {"exact-candidates": 5}
     assert bench["hybrid"]["recall_at_10"] >= 0.95
+    for kind in ("semantic", "hybrid", "hybrid_pgvector"):
+        assert 0 <= bench[kind]["worst_recall_at_10"] <= bench[kind]["recall_at_10"] <= 1
     # the kept workspace is reused only at its own size, and measures the same data again
     wrong = _run(tmp_path / "data", *args, "--messages", "4000")
     assert wrong.returncode == 1
     assert "holds a bench workspace of 3,000 messages" in " ".join(wrong.stderr.split())
+    other_shape = _run(tmp_path / "data", *args, "--messages", "3000", "--vectors", "islands")
+    assert other_shape.returncode == 1 and "with blended vectors" in other_shape.stderr
     again = json.loads(_run(tmp_path / "data", *args, "--messages", "3000").stdout)
     assert again["hybrid"]["recall_at_10"] >= 0.95 and again["semantic"]["recall_at_10"] > 0.5
 
