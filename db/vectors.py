@@ -21,8 +21,9 @@ LIST_PAGE = 1000
 # The HNSW graph. Chroma's defaults (16 neighbours per node, 100 candidates while building) make
 # a graph that ends its searches early on clustered vectors: at 200k messages they find 83 % of
 # the true 10 nearest, however long the search; 32 and 200 find all of them, for 1.5 times the
-# build time (`bench query`'s vectors). Fixed when a collection is created: `slack-helper
-# reindex` copies an older collection into one with this graph.
+# build time (`bench query`'s vectors). 48 and 400 gained nothing at a million messages (see the
+# README). Fixed when a collection is created: `slack-helper reindex` copies an older
+# collection into one with this graph.
 MAX_NEIGHBORS = 32
 EF_CONSTRUCTION = 200
 # Candidates per query. On that graph at 200k, Chroma's default 100 finds 0.88 of the true 10
