@@ -136,7 +136,8 @@ class VectorStore:
     def live(generations: dict[int, Collection]) -> tuple[int, Collection | None]:
         """The newest finished generation (-1 and None when there is none)."""
         finished = [g for g, c in generations.items() if not (c.metadata or {}).get(REBUILDING_KEY)]
-        return (max(finished), generations[max(finished)]) if finished else (-1, None)
+        newest = max(finished, default=-1)
+        return newest, generations.get(newest)
 
     def create(self, workspace_id: str, generation: int, rebuilding: bool = False) -> Collection:
         """A generation of the workspace's collection with the current graph."""
@@ -158,7 +159,7 @@ class VectorStore:
         )
 
     def graph_summary(self, workspace_id: str) -> str:
-        """'48/400' (neighbours / build candidates), or '16/100, reindex for 48/400' for a
+        """'32/200' (neighbours / build candidates), or '16/100, reindex for 32/200' for a
         collection made before the current graph."""
         shape = "{max_neighbors}/{ef_construction}"
         held = shape.format(**graph_of(self.collection(workspace_id)))

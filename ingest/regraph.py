@@ -56,8 +56,7 @@ def rebuild_graph(
         if rebuilt:
             copy = vectors.create(workspace_id, max(live_generation, 0) + 1, rebuilding=True)
             _copy(live, copy, held, progress or NoProgress(), page)
-            metadata = {k: v for k, v in (copy.metadata or {}).items() if k != REBUILDING_KEY}
-            copy.modify(metadata={**metadata, REBUILDING_KEY: False})  # now the live one
+            copy.modify(metadata={**(copy.metadata or {}), REBUILDING_KEY: False})  # now live
             vectors.client.delete_collection(live.name)
             vectors.forget(workspace_id)
         return GraphRebuild(

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, get_args
 
 import typer
 from pydantic import BaseModel, ValidationError
@@ -599,9 +599,9 @@ def bench_query_command(
     as_json: JsonOption = False,
 ) -> None:
     """Metadata, semantic and hybrid query latency with recall@10, Chroma vs pgvector."""
-    from slack_helper.bench_query import bench_query
+    from slack_helper.bench_query import VectorShape, bench_query
 
-    if vectors not in ("blended", "islands"):
+    if vectors not in get_args(VectorShape):
         raise typer.BadParameter("use blended or islands", param_hint="--vectors")
     try:
         with RichProgress() as progress:
