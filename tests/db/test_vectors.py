@@ -24,3 +24,18 @@ def test_another_embedding_model_is_refused(stores: Stores):
     other = VectorStore(stores.vectors.client, "another-model")
     with pytest.raises(EmbedderMismatchError, match="embedded with"):
         other.collection("TMODEL")
+
+
+def test_an_older_collection_is_searched_as_wide_as_a_new_one(stores: Stores):
+    """A collection made when the default was narrower gets today's ef_search on open: unlike
+    the graph, the search width can change in place."""
+    stores.vectors.client.create_collection(
+        collection_name("TOLDEF"),
+        configuration={"hnsw": {"space": "cosine", "ef_search": 100}},
+        metadata={"embedding_model": stores.vectors.embedding_model},
+        embedding_function=None,
+    )
+    opened = stores.vectors.collection("TOLDEF")
+    reread = stores.vectors.client.get_collection(collection_name("TOLDEF"))
+    assert opened.configuration["hnsw"]["ef_search"] == EF_SEARCH
+    assert reread.configuration["hnsw"]["ef_search"] == EF_SEARCH
