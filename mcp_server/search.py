@@ -21,6 +21,10 @@ from mcp_server.keywords import keyword_matches, keyword_terms
 
 RRF_K = 60
 EXACT_CANDIDATES = 2000  # at most this many kept ids are read from PostgreSQL and scored exactly
+# Kept ids are read up front only when the planner expects at most this many: reading 2,001 ids
+# of a filter that keeps 50,000 costs ~1,350 heap pages (9 ms cold) only to learn it is large.
+# A filter the planner overrates is read later, if post-filtering cannot serve it.
+READ_IDS_BELOW = 4 * EXACT_CANDIDATES
 OVERSAMPLE_LIMIT = 10_000  # deepest unfiltered query before falling back to a Chroma filter
 # What each strategy costs at a million vectors on a 2-core machine (measured with
 # scripts like `bench query`'s): reading one candidate's embedding ~45 us; an unfiltered query
@@ -95,16 +99,29 @@ class FilterSize:
     """What PostgreSQL knows about a filter before any vector is read."""
 
     share: float  # of the workspace's content messages, the share the filter keeps
-    candidates: list[str] | None  # every id it keeps, when there are few
+    candidates: list[str] | None  # every id it keeps, when the planner expected few and so it was
 
 
 def _filter_size(conn, filters: Filters) -> FilterSize | None:
-    """None without filters. Otherwise the kept ids if there are few, and the kept share: the
-    planner's estimate when there are many (counting them costs tens of milliseconds at a
-    million messages, and the share only sizes an oversampled query whose result is checked).
+    """None without filters. Otherwise the kept share, and the kept ids if there are few: the
+    planner's estimate decides whether they are worth reading (counting them costs tens of
+    milliseconds at a million messages, and the share only sizes an oversampled query whose
+    result is checked).
     """
     if not filters.narrows():
         return None
+    condition, params = filters.sql_condition()
+    kept = _estimated_rows(conn, condition, params)
+    ids = _kept_ids(conn, filters) if kept <= READ_IDS_BELOW else None
+    if ids is not None:
+        kept = len(ids)
+    # both estimates carry the same row-level-security factor, so their ratio is the share
+    total = max(_estimated_rows(conn, "is_content", {}), kept, 1)
+    return FilterSize(share=kept / total, candidates=ids)
+
+
+def _kept_ids(conn, filters: Filters) -> list[str] | None:
+    """Every id the filter keeps, or None when that is more than EXACT_CANDIDATES."""
     condition, params = filters.sql_condition()
     ids = [
         r[0]
@@ -114,11 +131,7 @@ def _filter_size(conn, filters: Filters) -> FilterSize | None:
             params,
         )
     ]
-    few = len(ids) <= EXACT_CANDIDATES
-    # both estimates carry the same row-level-security factor, so their ratio is the share
-    kept = len(ids) if few else max(_estimated_rows(conn, condition, params), len(ids))
-    total = max(_estimated_rows(conn, "is_content", {}), kept, 1)
-    return FilterSize(share=kept / total, candidates=ids if few else None)
+    return ids if len(ids) <= EXACT_CANDIDATES else None
 
 
 def _estimated_rows(conn, condition: str, params: dict) -> int:
@@ -154,7 +167,10 @@ def _vector_side(
     found = _post_filter(stores, workspace_id, query, filters, depth, oversample, candidates)
     if found is not None:
         return found, "post-filter"
-    if candidates:
+    if candidates is None:  # the planner expected many; so few pass that they may be few
+        with stores.postgres.tenant(workspace_id) as conn:
+            candidates = _kept_ids(conn, filters)
+    if candidates is not None:
         return _exact(stores, workspace_id, query, candidates, depth), "exact-candidates"
     hits = vectors.query(
         workspace_id,

@@ -77,6 +77,10 @@ def test_every_vector_strategy_finds_the_same_messages(
             "post-filter",
             {"EXACT_CANDIDATES": 0, "OVERSAMPLE_LIMIT": 1_000_000},
         ),
+        "ids read after an overrated filter": (
+            "exact-candidates",
+            {"READ_IDS_BELOW": 0, "OVERSAMPLE_LIMIT": 0},
+        ),
         "where": ("chroma-where", {"EXACT_CANDIDATES": 0, "OVERSAMPLE_LIMIT": 0}),
     }
     found = {}
