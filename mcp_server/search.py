@@ -112,9 +112,10 @@ def _filter_size(conn, filters: Filters) -> FilterSize | None:
         return None
     condition, params = filters.sql_condition()
     kept = _estimated_rows(conn, condition, params)
-    ids = _kept_ids(conn, filters) if kept <= READ_IDS_BELOW else None
-    if ids is not None:
-        kept = len(ids)
+    ids = None
+    if kept <= READ_IDS_BELOW:
+        ids = _kept_ids(conn, filters)
+        kept = len(ids) if ids is not None else max(kept, EXACT_CANDIDATES + 1)
     # both estimates carry the same row-level-security factor, so their ratio is the share
     total = max(_estimated_rows(conn, "is_content", {}), kept, 1)
     return FilterSize(share=kept / total, candidates=ids)
@@ -167,7 +168,7 @@ def _vector_side(
     found = _post_filter(stores, workspace_id, query, filters, depth, oversample, candidates)
     if found is not None:
         return found, "post-filter"
-    if candidates is None:  # the planner expected many; so few pass that they may be few
+    if candidates is None:  # expected many, yet too few passed: maybe few enough to score
         with stores.postgres.tenant(workspace_id) as conn:
             candidates = _kept_ids(conn, filters)
     if candidates is not None:
