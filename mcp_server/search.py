@@ -99,7 +99,7 @@ class FilterSize:
     """What PostgreSQL knows about a filter before any vector is read."""
 
     share: float  # of the workspace's content messages, the share the filter keeps
-    candidates: list[str] | None  # every id it keeps, when the planner expected few and so it was
+    candidates: list[str] | None  # every id it keeps, when read (expected few) and few
 
 
 def _filter_size(conn, filters: Filters) -> FilterSize | None:

@@ -4,7 +4,14 @@ import pytest
 
 from db import Stores
 from db.errors import EmbedderMismatchError
-from db.vectors import EF_CONSTRUCTION, EF_SEARCH, MAX_NEIGHBORS, VectorStore, collection_name
+from db.vectors import (
+    EF_CONSTRUCTION,
+    EF_SEARCH,
+    MAX_NEIGHBORS,
+    MODEL_KEY,
+    VectorStore,
+    collection_name,
+)
 
 
 def test_a_new_collection_gets_the_wider_graph(stores: Stores):
@@ -32,7 +39,7 @@ def test_an_older_collection_is_searched_as_wide_as_a_new_one(stores: Stores):
     stores.vectors.client.create_collection(
         collection_name("TOLDEF"),
         configuration={"hnsw": {"space": "cosine", "ef_search": 100}},
-        metadata={"embedding_model": stores.vectors.embedding_model},
+        metadata={MODEL_KEY: stores.vectors.embedding_model},
         embedding_function=None,
     )
     opened = stores.vectors.collection("TOLDEF")
