@@ -7,7 +7,7 @@ from datetime import timedelta
 from agent import newsletter
 from agent.contracts import Draft, Request, Section
 from agent.intent import Intent, read_intent
-from agent.playbook import AgentContext, call, done, quote_point, window_args
+from agent.playbook import AgentContext, call, done, quote_point, results, window_args
 from agent.toolbox import ToolOutcome
 from mcp_server.contracts import (
     HistoryResult,
@@ -17,6 +17,7 @@ from mcp_server.contracts import (
     SearchResult,
     ThreadResult,
 )
+from mcp_server.keywords import STOPWORDS
 
 # MiniLM cosine similarity at which a message is about the question on meaning alone (measured
 # on the sample workspace: direct answers score 0.45-0.75, unrelated chatter below 0.3). Short
@@ -142,7 +143,7 @@ def _conversation_messages(outcomes: list[ToolOutcome]) -> dict[str, list[Messag
     that followed it within CONTEXT_SECONDS."""
     found: dict[str, list[MessageRef]] = {}
     for o in done(outcomes, "get_thread"):
-        thread = ThreadResult.model_validate(o.data).messages
+        thread: list[MessageRef] = list(ThreadResult.model_validate(o.data).messages)
         for message in thread:
             found.setdefault(message.message_id, thread)
     for o in done(outcomes, "channel_history"):
@@ -185,11 +186,11 @@ def _reaction_args(intent: Intent) -> dict:
 
 def intent_of(request: Request, outcomes: list[ToolOutcome], context: AgentContext) -> Intent:
     """The question read against the workspace's channel names and people."""
-    channels = [c["name"] for o in done(outcomes, "list_channels") for c in o.data["channels"]]
+    channels = [c["name"] for r in results(outcomes, "list_channels") for c in r["channels"]]
     handles: dict[str, str] = {}
     names: dict[str, str] = {}
-    for o in done(outcomes, "find_users"):
-        for user in o.data["users"]:
+    for result in results(outcomes, "find_users"):
+        for user in result["users"]:
             for handle in (user["name"], user["display_name"]):
                 if handle:
                     handles.setdefault(handle.lower(), user["user_id"])
@@ -234,18 +235,10 @@ def relevant_hits(outcomes: list[ToolOutcome]) -> list[SearchHit]:
     return sorted(hits.values(), key=lambda h: -h.score)
 
 
-_STOPWORDS = frozenset(
-    "what when where which while with would could should about there their they them then "
-    "than this that these those have from were does doing done into your yours said tell "
-    "know anyone someone people thing things also just like make made been being team "
-    "company anything something everyone".split()
-)
-
-
 def _stems(text: str) -> set[str]:
     """Content words cut to five letters: a crude stem ("deploys", "deployed" -> "deplo")."""
     words = re.findall(r"[a-z][a-z0-9]{3,}", text.lower())
-    return {w[:5] for w in words if w not in _STOPWORDS}
+    return {w[:5] for w in words if w not in STOPWORDS}
 
 
 def _search_args(query: str, intent: Intent, limit: int) -> dict:

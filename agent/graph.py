@@ -20,8 +20,7 @@ from langgraph.runtime import Runtime
 from agent import answer, evidence, llm, newsletter, pr_review
 from agent.contracts import Draft, Request, Result, UsedTool
 from agent.playbook import AgentContext
-from agent.toolbox import ToolOutcome, local_toolbox
-from db.stores import Stores
+from agent.toolbox import ToolOutcome
 
 PLAYBOOKS: dict[str, ModuleType] = {
     "answer": answer,
@@ -75,7 +74,7 @@ async def act(state: AgentState, runtime: Runtime[AgentContext]) -> AgentState:
     """Run the step's tool calls in parallel."""
     toolbox = runtime.context.toolbox
     outcomes = await asyncio.gather(
-        *(toolbox.call(c["id"], c["name"], c["args"]) for c in state["pending"])
+        *(toolbox.call(c.get("id") or c["name"], c["name"], c["args"]) for c in state["pending"])
     )
     update: AgentState = {
         "outcomes": list(outcomes),
@@ -165,21 +164,3 @@ async def run(
         dropped_citations=state.get("dropped", []),
         latency_ms=round((time.perf_counter() - started) * 1000, 1),
     )
-
-
-async def run_local(
-    stores: Stores,
-    workspace_id: str,
-    request: Request,
-    *,
-    model: object | None = None,
-    top_k: int = 8,
-    graph=None,
-    memory_key: str | None = None,
-) -> Result:
-    """`run` with the tools of an in-process MCP server over `stores`."""
-    async with local_toolbox(stores, workspace_id) as toolbox:
-        context = AgentContext(
-            toolbox=toolbox, model=model, embed=stores.embedder.embed, top_k=top_k
-        )
-        return await run(request, context, graph=graph, memory_key=memory_key)

@@ -7,7 +7,9 @@ from pydantic import BaseModel
 
 from agent.dates import window_in
 
-_PR = re.compile(r"(?:\bPR\s*#?|\bpull request\s*#?|/pull/|(?<![\w/])#)(\d{1,6})\b", re.I)
+# A pull request named in text: "PR 1234", "pull request #12", ".../pull/1234", "#1234" (also
+# GitHub's "acme/webapp#1234"); questions and messages are read with the same pattern.
+PR_REFERENCE = re.compile(r"(?:\bPR\s*#?|\bpull request\s*#?|/pull/|#)(\d{1,6})\b", re.I)
 _URL = re.compile(r"https?://[^\s>|]+")
 _DIGEST = re.compile(
     r"\b(summari[sz]e|summary|digest|newsletter|recap|highlights|catch me up)\b", re.I
@@ -95,7 +97,7 @@ def read_intent(
         users=users,
         since=since,
         until=until,
-        pr_numbers=[int(n) for n in dict.fromkeys(_PR.findall(question))],
+        pr_numbers=[int(n) for n in dict.fromkeys(PR_REFERENCE.findall(question))],
         urls=_URL.findall(question),
         digest=bool(_DIGEST.search(question))
         or (bool(channels or since or until) and bool(_HAPPENED.match(topic))),

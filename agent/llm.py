@@ -56,7 +56,7 @@ async def plan(
     return await model.bind_tools(tools).ainvoke([_system(instructions), *messages])
 
 
-def tool_messages(outcomes: list[ToolOutcome]) -> list[ToolMessage]:
+def tool_messages(outcomes: list[ToolOutcome]) -> list[AnyMessage]:
     """Tool results as the model sees them; failures say what went wrong so it can recover."""
     return [
         ToolMessage(

@@ -56,7 +56,7 @@ def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
         wanted = {c.lstrip("#") for c in request.channels}
         names = [
             c["name"]
-            for c in listed[0].data["channels"]
+            for c in (listed[0].data or {}).get("channels", [])
             if c["messages"] and (c["name"] in wanted or c["channel_id"] in wanted or not wanted)
         ]
         return [call("channel_history", _page(request, name), 2, n) for n, name in enumerate(names)]
@@ -66,7 +66,7 @@ def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
     return [
         call("channel_history", _page(request, o.args["channel"], cursor), 2 + len(histories), n)
         for n, o in enumerate(done(outcomes, "channel_history"))
-        if (cursor := o.data.get("next_cursor"))
+        if (cursor := (o.data or {}).get("next_cursor"))
         and pages[o.args["channel"]] < MAX_PAGES
         and not any(h.args.get("cursor") == cursor for h in histories)
     ]

@@ -8,8 +8,10 @@ next tool calls, empty when done) and `compose(request, outcomes, context)` (an 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
+from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import ToolCall
 
 from agent.contracts import Claim, Point
@@ -24,7 +26,7 @@ class AgentContext:
     """Per-run settings (LangGraph's run-scoped context): tools, model, limits, clock."""
 
     toolbox: Toolbox
-    model: object | None = None  # a LangChain chat model; None runs the offline mode
+    model: BaseChatModel | None = None  # None runs the offline mode
     embed: Embed | None = None  # for the newsletter's topic clustering
     top_k: int = 8
     max_steps: int | None = None  # None: the task's own MAX_STEPS
@@ -49,6 +51,11 @@ def call(name: str, args: dict, step: int, n: int = 0) -> ToolCall:
 def done(outcomes: list[ToolOutcome], name: str) -> list[ToolOutcome]:
     """The successful outcomes of one tool."""
     return [o for o in outcomes if o.name == name and o.ok and o.data is not None]
+
+
+def results(outcomes: list[ToolOutcome], name: str) -> list[dict[str, Any]]:
+    """The structured results of one tool's successful calls."""
+    return [o.data for o in outcomes if o.name == name and o.ok and o.data is not None]
 
 
 def quote_point(ref: MessageRef, limit: int = 280) -> Point:

@@ -6,7 +6,8 @@ import re
 
 from agent.answer import RELEVANT
 from agent.contracts import Draft, Point, Request, Section
-from agent.playbook import AgentContext, call, done, quote_point
+from agent.intent import PR_REFERENCE
+from agent.playbook import AgentContext, call, done, quote_point, results
 from agent.toolbox import ToolOutcome
 from mcp_server.contracts import MessageRef, SearchResult, ThreadResult
 
@@ -15,7 +16,6 @@ LINKED_SQL = (
     "JOIN message_metadata m ON m.message_id = l.message_id "
     "WHERE l.link_type = 'github_pr' AND l.url ~ $1 ORDER BY m.created_at LIMIT 100"
 )
-_PR_NUMBER = re.compile(r"(?:/pull/|\bPR\s*#?|#)(\d+)", re.I)
 CATEGORIES = [
     (
         "Decisions",
@@ -54,7 +54,7 @@ def pr_number(request: Request) -> int:
     """The PR's number, from the request or its URL."""
     if request.pr_number is not None:
         return request.pr_number
-    match = _PR_NUMBER.search(request.pr_url or request.question)
+    match = PR_REFERENCE.search(request.pr_url or request.question)
     if not match:
         raise ValueError("give a PR number or a GitHub pull request URL")
     return int(match[1])
@@ -89,7 +89,7 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
     discussion = _discussion(outcomes, number)
     if not discussion:
         return Draft(found=False, summary=f"No Slack discussion of PR {number} was found.")
-    filed: dict[str, list[Point]] = {FEEDBACK: []} | {title: [] for title, _ in CATEGORIES}
+    filed: dict[str, list[Point]] = {t: [] for t in (FEEDBACK, *(t for t, _ in CATEGORIES))}
     opening, *rest = discussion
     for message in rest:
         title = next((t for t, pattern in CATEGORIES if pattern.search(message.text)), FEEDBACK)
@@ -127,19 +127,19 @@ def _subject(request: Request) -> str:
 
 
 def _names_pr(text: str, number: int) -> bool:
-    return any(int(n) == number for n in _PR_NUMBER.findall(text))
+    return any(int(n) == number for n in PR_REFERENCE.findall(text))
 
 
 def _mentions_other_pr(text: str, number: int) -> bool:
-    return any(int(n) != number for n in _PR_NUMBER.findall(text))
+    return any(int(n) != number for n in PR_REFERENCE.findall(text))
 
 
 def _roots(outcomes: list[ToolOutcome], number: int) -> list[tuple[str, str]]:
     """Threads that discuss the PR: of linking messages, and of hits that name it."""
     roots = [
         (row[1], row[3] or row[2])
-        for o in done(outcomes, "sql_metadata_query")
-        for row in o.data["rows"]
+        for result in results(outcomes, "sql_metadata_query")
+        for row in result["rows"]
     ]
     searches = done(outcomes, "semantic_search")
     for o in searches:

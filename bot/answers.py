@@ -2,7 +2,6 @@
 feedback buttons, and no private content shown where the asker's audience cannot see it."""
 
 import asyncio
-import json
 import logging
 from dataclasses import dataclass
 
@@ -12,8 +11,11 @@ from slack_sdk import WebClient
 
 from agent import render
 from agent.contracts import Request, Result
-from agent.graph import build_graph, run_local
-from db import repository
+from agent.runner import AgentRunner
+from db.bot_store import AnswerRecord, answered_in_thread, record_answer
+from db.channels import channel_kinds
+from db.checkpoints import claim_once
+from db.models import message_id, split_message_id
 from db.stores import Stores
 
 log = logging.getLogger(__name__)
@@ -27,10 +29,10 @@ PRIVATE_NOTE = (
 
 @dataclass
 class BotServices:
-    """What every listener needs: the stores, the model (None: offline mode)."""
+    """What every listener needs: the stores and the agent runner."""
 
     stores: Stores
-    model: object | None = None
+    runner: AgentRunner
 
     @property
     def memory_dsn(self) -> str:
@@ -52,7 +54,7 @@ async def _setup(dsn: str) -> None:
 def first_time(stores: Stores, workspace_id: str, key: str, kind: str) -> bool:
     """Record `key` as handled; False if it was already (a redelivered event, another replica)."""
     with stores.postgres.tenant(workspace_id) as conn:
-        return repository.claim_once(conn, workspace_id, key, kind)
+        return claim_once(conn, workspace_id, key, kind)
 
 
 def answer_in_thread(
@@ -67,13 +69,22 @@ def answer_in_thread(
 ) -> Result:
     """Post a placeholder, run the agent with the thread's memory, put the answer in place."""
     placeholder = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=THINKING)
-    result = asyncio.run(
-        _ask(services, workspace_id, question, memory_key=f"{workspace_id}:{channel}:{thread_ts}")
-    )
+    memory_key = message_id(workspace_id, channel, thread_ts)  # the thread is the conversation
+    result = asyncio.run(_ask(services, workspace_id, question, memory_key=memory_key))
     answer_id = placeholder["ts"]
     blocks = render.slack_blocks(result) + [_feedback_buttons(answer_id)]
     summary = render.fallback_text(result)
-    _record(services.stores, workspace_id, answer_id, channel, thread_ts, user, question, result)
+    record = AnswerRecord(
+        answer_id=answer_id,
+        channel_id=channel,
+        thread_ts=thread_ts,
+        user_id=user,
+        question=question,
+        answer=render.markdown(result),
+        citations=[c.model_dump(mode="json") for c in result.citations],
+        mode=result.mode,
+    )
+    _record(services.stores, workspace_id, record)
     if user and _leaks_private(services.stores, workspace_id, channel, result):
         client.chat_update(channel=channel, ts=answer_id, text=PRIVATE_NOTE)
         client.chat_postEphemeral(
@@ -86,12 +97,10 @@ def answer_in_thread(
 
 async def _ask(services: BotServices, workspace_id: str, question: str, memory_key: str) -> Result:
     async with AsyncPostgresSaver.from_conn_string(services.memory_dsn) as saver:
-        return await run_local(
-            services.stores,
+        return await services.runner.arun(
             workspace_id,
             Request(task="answer", question=question),
-            model=services.model,
-            graph=build_graph(saver),
+            memory=saver,
             memory_key=memory_key,
         )
 
@@ -99,46 +108,22 @@ async def _ask(services: BotServices, workspace_id: str, question: str, memory_k
 def answered_here(stores: Stores, workspace_id: str, channel: str, thread_ts: str) -> bool:
     """Whether the bot has answered in this thread (so follow-ups need no mention)."""
     with stores.postgres.tenant(workspace_id) as conn:
-        row = conn.execute(
-            "SELECT 1 FROM bot_answers WHERE channel_id = %s AND thread_ts = %s LIMIT 1",
-            [channel, thread_ts],
-        ).fetchone()
-    return row is not None
+        return answered_in_thread(conn, channel, thread_ts)
 
 
 def _leaks_private(stores: Stores, workspace_id: str, channel: str, result: Result) -> bool:
     """A public channel's answer that cites a private channel, DM or group DM."""
-    cited = {c.message_id.split(":")[1] for c in result.citations}
+    cited = {split_message_id(c.message_id)[1] for c in result.citations}
     with stores.postgres.tenant(workspace_id) as conn:
-        kinds = dict(
-            conn.execute(
-                "SELECT channel_id, kind FROM channels WHERE channel_id = ANY(%s)",
-                [[channel, *cited]],
-            ).fetchall()
-        )
+        kinds = channel_kinds(conn, [channel, *cited])
     if kinds.get(channel, "public") != "public":
         return False  # asked in a private place: its audience already sees private content
     return any(kinds.get(c, "public") != "public" for c in cited)
 
 
-def _record(stores, workspace_id, answer_id, channel, thread_ts, user, question, result) -> None:
+def _record(stores: Stores, workspace_id: str, record: AnswerRecord) -> None:
     with stores.postgres.tenant(workspace_id) as conn:
-        conn.execute(
-            """INSERT INTO bot_answers (workspace_id, answer_id, channel_id, thread_ts, user_id,
-                                        question, answer, citations, mode)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-            [
-                workspace_id,
-                answer_id,
-                channel,
-                thread_ts,
-                user,
-                question,
-                render.markdown(result),
-                json.dumps([c.model_dump() for c in result.citations]),
-                result.mode,
-            ],
-        )
+        record_answer(conn, workspace_id, record)
 
 
 def _feedback_buttons(answer_id: str) -> dict:

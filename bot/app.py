@@ -140,7 +140,7 @@ def serve(
 ) -> None:
     """Run the bot until interrupted, with the newsletter scheduler alongside."""
     bot.setup_memory()
-    scheduler = NewsletterScheduler(bot.stores, client_factory(app), bot.model)
+    scheduler = NewsletterScheduler(bot.stores, client_factory(app), bot.runner)
     scheduler.start()
     try:
         if mode == "socket":

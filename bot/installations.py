@@ -5,7 +5,6 @@ bot and user tokens are Fernet-encrypted with a key from settings, and everythin
 keeps about an install (ids, scopes, names) is stored as JSON beside them.
 """
 
-import json
 import secrets
 from datetime import UTC, datetime, timedelta
 from logging import Logger, getLogger
@@ -14,9 +13,17 @@ from cryptography.fernet import Fernet, InvalidToken
 from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
 from slack_sdk.oauth.state_store import OAuthStateStore
 
-from db import repository
+from db.installations import (
+    InstallationRow,
+    consume_oauth_state,
+    delete_installation,
+    find_installation,
+    issue_oauth_state,
+    replace_installation,
+)
 from db.models import Workspace
 from db.stores import Stores
+from db.workspaces import upsert_workspace, workspace_stored
 
 _SECRETS = ("bot_token", "user_token", "bot_refresh_token", "user_refresh_token")
 
@@ -62,33 +69,28 @@ class PgInstallationStore(InstallationStore):
     def save(self, installation: Installation) -> None:
         """Store the install (and create the workspace on first install)."""
         workspace_id = installation.team_id or installation.enterprise_id
+        if not workspace_id:
+            raise ValueError("an installation names neither a team nor an enterprise")
         data = installation.to_dict_for_copying()
         tokens = {key: data.pop(key, None) for key in _SECRETS}
         data.pop("custom_values", None)
+        row = InstallationRow(
+            installation_id=f"{installation.app_id}:{workspace_id}",
+            enterprise_id=installation.enterprise_id,
+            app_id=installation.app_id,
+            bot_id=installation.bot_id,
+            bot_user_id=installation.bot_user_id,
+            bot_token_encrypted=self.cipher.encrypt(tokens["bot_token"]),
+            user_token_encrypted=self.cipher.encrypt(tokens["user_token"]),
+            bot_scopes=list(installation.bot_scopes or []),
+            installer_user_id=installation.user_id,
+            data=data,
+        )
         with self.stores.postgres.tenant(workspace_id) as conn:
-            if conn.execute("SELECT 1 FROM workspaces").fetchone() is None:
+            if not workspace_stored(conn):
                 name = installation.team_name or workspace_id
-                repository.upsert_workspace(conn, Workspace(workspace_id=workspace_id, name=name))
-            conn.execute("DELETE FROM installations")
-            conn.execute(
-                """INSERT INTO installations (workspace_id, installation_id, enterprise_id, app_id,
-                       bot_id, bot_user_id, bot_token_encrypted, user_token_encrypted, bot_scopes,
-                       installer_user_id, data)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-                [
-                    workspace_id,
-                    f"{installation.app_id}:{workspace_id}",
-                    installation.enterprise_id,
-                    installation.app_id,
-                    installation.bot_id,
-                    installation.bot_user_id,
-                    self.cipher.encrypt(tokens["bot_token"]),
-                    self.cipher.encrypt(tokens["user_token"]),
-                    list(installation.bot_scopes or []),
-                    installation.user_id,
-                    json.dumps(data, default=_jsonable),
-                ],
-            )
+                upsert_workspace(conn, Workspace(workspace_id=workspace_id, name=name))
+            replace_installation(conn, workspace_id, row, default=_jsonable)
 
     def save_bot(self, bot: Bot) -> None:
         """Bots are saved with their installation."""
@@ -106,12 +108,10 @@ class PgInstallationStore(InstallationStore):
         if not workspace_id:
             return None
         with self.stores.postgres.tenant(workspace_id) as conn:
-            row = conn.execute(
-                "SELECT data, bot_token_encrypted, user_token_encrypted FROM installations"
-            ).fetchone()
-        if row is None:
+            found = find_installation(conn)
+        if found is None:
             return None
-        data, bot_token, user_token = row
+        data, bot_token, user_token = found
         return Installation(
             **_restored(data),
             bot_token=self.cipher.decrypt(bot_token),
@@ -137,8 +137,11 @@ class PgInstallationStore(InstallationStore):
         self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
     ) -> None:
         """Remove the install and its tokens; the workspace's data stays."""
-        with self.stores.postgres.tenant(team_id or enterprise_id) as conn:
-            conn.execute("DELETE FROM installations")
+        workspace_id = team_id or enterprise_id
+        if not workspace_id:
+            return
+        with self.stores.postgres.tenant(workspace_id) as conn:
+            delete_installation(conn)
 
 
 class PgOAuthStateStore(OAuthStateStore):
@@ -157,20 +160,14 @@ class PgOAuthStateStore(OAuthStateStore):
         """A new state value."""
         state = secrets.token_urlsafe(24)
         with self.stores.postgres.pool.connection() as conn:
-            conn.execute(
-                "INSERT INTO app_internal.oauth_states (state, expires_at) VALUES (%s, %s)",
-                [state, datetime.now(UTC) + self.expiration],
-            )
+            issue_oauth_state(conn, state, datetime.now(UTC) + self.expiration)
         return state
 
     def consume(self, state: str) -> bool:
         """True once for a state that was issued and has not expired."""
         with self.stores.postgres.pool.connection() as conn:
-            row = conn.execute(
-                "DELETE FROM app_internal.oauth_states WHERE state = %s RETURNING expires_at",
-                [state],
-            ).fetchone()
-        return row is not None and row[0] > datetime.now(UTC)
+            expires_at = consume_oauth_state(conn, state)
+        return expires_at is not None and expires_at > datetime.now(UTC)
 
 
 def _jsonable(value):

@@ -15,31 +15,26 @@ from slack_sdk import WebClient
 from bot.answers import BotServices, answer_in_thread, answered_here, first_time
 from bot.feedback import record_vote
 from bot.schedules import NewsletterSchedule, post_slot
-from db import repository
-from ingest.events import apply_event
+from db.counts import collect_status
+from ingest.events import HANDLERS, apply_event
 
 log = logging.getLogger(__name__)
-SYNC_EVENTS = (
-    "reaction_added",
-    "reaction_removed",
-    "pin_added",
-    "pin_removed",
-    "link_shared",
-    "file_shared",
-    "file_deleted",
-    "channel_created",
-    "channel_rename",
-    "channel_archive",
-    "channel_unarchive",
-    "channel_deleted",
-    "group_rename",
-    "group_archive",
-    "group_unarchive",
-    "group_deleted",
-    "member_joined_channel",
-    "member_left_channel",
-    "user_change",
-    "team_join",
+# Every event ingest/events.py applies; `message` has its own listener (it may also be answered)
+SYNC_EVENTS = tuple(sorted(set(HANDLERS) - {"message"}))
+# What the app subscribes to (manifest.yml): the sync events, messages where the bot is
+# (public and private channels, DMs), mentions, and Bolt's token-revocation listeners.
+BOT_EVENTS = tuple(
+    sorted(
+        {
+            *SYNC_EVENTS,
+            "message.channels",
+            "message.groups",
+            "message.im",
+            "app_mention",
+            "app_uninstalled",
+            "tokens_revoked",
+        }
+    )
 )
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 HELP = "Try `/helper ask How do we deploy?`, `/helper newsletter` or `/helper status`."
@@ -51,7 +46,7 @@ def register(app: App, services: BotServices) -> None:
     @app.event("app_mention")
     def on_mention(body: dict, event: dict, client: WebClient, context: BoltContext) -> None:
         """@slack-helper <question>: answered in the thread."""
-        _answer(services, client, context.team_id, body, event)
+        _answer(services, client, _team(context), body, event)
 
     @app.event("message")
     def on_message(body: dict, event: dict, client: WebClient, context: BoltContext) -> None:
@@ -63,10 +58,10 @@ def register(app: App, services: BotServices) -> None:
             return  # app_mention answers it
         thread = event.get("thread_ts")
         in_bot_thread = thread and answered_here(
-            services.stores, context.team_id, event["channel"], thread
+            services.stores, _team(context), event["channel"], thread
         )
         if event.get("channel_type") == "im" or in_bot_thread:
-            _answer(services, client, context.team_id, body, event)
+            _answer(services, client, _team(context), body, event)
 
     for kind in SYNC_EVENTS:
         app.event(kind)(_sync(services))
@@ -76,7 +71,7 @@ def register(app: App, services: BotServices) -> None:
         """👍/👎 under an answer."""
         ack()
         vote = 1 if action["action_id"] == "feedback_up" else -1
-        record_vote(services.stores, context.team_id, action["value"], body["user"]["id"], vote)
+        record_vote(services.stores, _team(context), action["value"], body["user"]["id"], vote)
 
     @app.command("/helper")
     def on_command(ack: Ack, command: dict, client: WebClient, context: BoltContext) -> None:
@@ -90,7 +85,7 @@ def register(app: App, services: BotServices) -> None:
             answer_in_thread(
                 services,
                 client,
-                workspace_id=context.team_id,
+                workspace_id=_team(context),
                 channel=command["channel_id"],
                 thread_ts=message["ts"],
                 user=command["user_id"],
@@ -98,9 +93,9 @@ def register(app: App, services: BotServices) -> None:
             )
         elif verb == "newsletter":
             ack("Drafting this week's newsletter…")
-            _post_newsletter(services, client, context.team_id, command["channel_id"])
+            _post_newsletter(services, client, _team(context), command["channel_id"])
         elif verb == "status":
-            ack(_status_text(services, context.team_id))
+            ack(_status_text(services, _team(context)))
         else:
             ack(HELP)
 
@@ -110,6 +105,13 @@ def register(app: App, services: BotServices) -> None:
         log.error(
             "listener failed on %s: %s", body.get("event", {}).get("type"), error, exc_info=error
         )
+
+
+def _team(context: BoltContext) -> str:
+    """The workspace a request came from (Bolt has authorized it for that team)."""
+    if not context.team_id:
+        raise ValueError("the request names no team")
+    return context.team_id
 
 
 def _sync(services: BotServices):
@@ -143,16 +145,11 @@ def _answer(services: BotServices, client: WebClient, team_id: str, body: dict, 
 
 def _post_newsletter(services: BotServices, client: WebClient, team_id: str, channel: str):
     schedule = NewsletterSchedule(schedule_id="manual", channel=channel, cron="* * * * *")
-    post_slot(services.stores, client, team_id, schedule, datetime.now(UTC), services.model)
+    post_slot(services.stores, client, team_id, schedule, datetime.now(UTC), services.runner)
 
 
 def _status_text(services: BotServices, team_id: str) -> str:
-    with services.stores.postgres.tenant(team_id) as conn:
-        (workspace,) = repository.list_workspaces(conn)
-        vectors = services.stores.vectors
-        status = repository.workspace_status(
-            conn, workspace, vectors.count(team_id), vectors.graph_summary(team_id)
-        )
+    (status,) = collect_status(services.stores, team_id).workspaces
     return (
         f"{status.messages_postgres} messages ({status.messages_chroma} searchable), "
         f"{status.channels} channels, {status.users} people; "

@@ -1,13 +1,12 @@
 """Scheduled newsletters: stored in bot_config, run by APScheduler in the bot process, each slot
 posted exactly once however many bot replicas run (the slot is claimed in PostgreSQL)."""
 
-import asyncio
-import json
 import logging
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel
@@ -15,9 +14,12 @@ from slack_sdk import WebClient
 
 from agent import render
 from agent.contracts import Request
-from agent.graph import run_local
-from db import repository
+from agent.runner import AgentRunner
+from db.bot_store import load_config, save_config
+from db.channels import match_channels
+from db.checkpoints import claim_once
 from db.stores import Stores
+from db.workspaces import list_workspaces
 
 log = logging.getLogger(__name__)
 CONFIG_KEY = "newsletter_schedules"
@@ -47,14 +49,11 @@ def add_schedule(
     """Store a new schedule (the channel must be known, the cron valid)."""
     parse_cron(cron)
     with stores.postgres.tenant(workspace_id) as conn:
-        name = channel.lstrip("#")
-        row = conn.execute(
-            "SELECT channel_id FROM channels WHERE channel_id = %s OR name = %s", [name, name]
-        ).fetchone()
-        if row is None:
+        match = match_channels(conn, [channel])
+        if match.missing or len(match.ids) != 1:
             raise ValueError(f"no channel {channel!r} in this workspace")
         schedule = NewsletterSchedule(
-            schedule_id=secrets.token_hex(4), channel=row[0], cron=cron, days=days
+            schedule_id=secrets.token_hex(4), channel=match.ids[0], cron=cron, days=days
         )
         _save(conn, workspace_id, [*_load(conn), schedule])
     return schedule
@@ -81,7 +80,7 @@ def post_slot(
     workspace_id: str,
     schedule: NewsletterSchedule,
     slot: datetime,
-    model: object | None = None,
+    runner: AgentRunner,
 ) -> bool:
     """Draft and post the newsletter for one slot, unless another replica already has.
 
@@ -91,10 +90,10 @@ def post_slot(
     """
     key = f"newsletter:{schedule.schedule_id}:{slot.isoformat()}"
     with stores.postgres.tenant(workspace_id) as conn:
-        if not repository.claim_once(conn, workspace_id, key, "newsletter"):
+        if not claim_once(conn, workspace_id, key, "newsletter"):
             return False
         request = Request(task="newsletter", since=slot - timedelta(days=schedule.days), until=slot)
-        result = asyncio.run(run_local(stores, workspace_id, request, model=model))
+        result = runner.run(workspace_id, request)
         client.chat_postMessage(
             channel=schedule.channel,
             text=render.fallback_text(result),
@@ -111,11 +110,11 @@ class NewsletterScheduler:
         self,
         stores: Stores,
         client_for: Callable[[str], WebClient | None],
-        model: object | None = None,
+        runner: AgentRunner,
     ):
         self.stores = stores
         self.client_for = client_for
-        self.model = model
+        self.runner = runner
         self.scheduler = BackgroundScheduler(timezone=UTC)
 
     def start(self) -> None:
@@ -134,7 +133,7 @@ class NewsletterScheduler:
         """Make the jobs match what bot_config holds."""
         wanted = {}
         with self.stores.postgres.operator() as conn:
-            workspaces = [w.workspace_id for w in repository.list_workspaces(conn)]
+            workspaces = [w.workspace_id for w in list_workspaces(conn)]
         for workspace_id in workspaces:
             for schedule in list_schedules(self.stores, workspace_id):
                 wanted[f"{workspace_id}:{schedule.schedule_id}"] = (workspace_id, schedule)
@@ -161,18 +160,13 @@ class NewsletterScheduler:
                 "no token for %s: newsletter %s skipped", workspace_id, schedule.schedule_id
             )
             return False
-        return post_slot(self.stores, client, workspace_id, schedule, slot, self.model)
+        return post_slot(self.stores, client, workspace_id, schedule, slot, self.runner)
 
 
-def _load(conn) -> list[NewsletterSchedule]:
-    row = conn.execute("SELECT value FROM bot_config WHERE key = %s", [CONFIG_KEY]).fetchone()
-    return [NewsletterSchedule.model_validate(s) for s in (row[0] if row else [])]
+def _load(conn: psycopg.Connection) -> list[NewsletterSchedule]:
+    stored = load_config(conn, CONFIG_KEY) or []
+    return [NewsletterSchedule.model_validate(s) for s in stored]
 
 
-def _save(conn, workspace_id: str, schedules: list[NewsletterSchedule]) -> None:
-    conn.execute(
-        """INSERT INTO bot_config (workspace_id, key, value) VALUES (%s, %s, %s)
-           ON CONFLICT (workspace_id, key) DO UPDATE SET value = excluded.value,
-             updated_at = now()""",
-        [workspace_id, CONFIG_KEY, json.dumps([s.model_dump() for s in schedules])],
-    )
+def _save(conn: psycopg.Connection, workspace_id: str, schedules: list[NewsletterSchedule]) -> None:
+    save_config(conn, workspace_id, CONFIG_KEY, [s.model_dump() for s in schedules])

@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 def available_migrations() -> list[tuple[str, str]]:
     """Return (version, sql) for every migration shipped with the package, in order."""
     folder = files("db") / "migrations"
-    scripts = sorted(p for p in folder.iterdir() if p.name.endswith(".sql"))
+    scripts = sorted((p for p in folder.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name)
     return [(p.name.removesuffix(".sql"), p.read_text()) for p in scripts]
 
 
@@ -57,6 +57,23 @@ def upgrade(conn: psycopg.Connection) -> list[str]:
                 conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", [version])
             applied_now.append(version)
     return applied_now
+
+
+def applied_migrations(conn: psycopg.Connection) -> list[str]:
+    """The versions this database has applied, oldest first."""
+    return [r[0] for r in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
+
+
+def table_columns(conn: psycopg.Connection, tables: list[str]) -> list[tuple[str, str, str]]:
+    """(table, column, type) of these public tables from the catalogue, in column order, so a
+    description of the schema can never drift from it."""
+    rows = conn.execute(
+        """SELECT table_name, column_name, data_type FROM information_schema.columns
+           WHERE table_schema = 'public' AND table_name = ANY(%s)
+           ORDER BY table_name, ordinal_position""",
+        [tables],
+    )
+    return [(r[0], r[1], r[2]) for r in rows]
 
 
 def ensure_app_roles(conn: psycopg.Connection, role: str, password: str | None) -> None:

@@ -158,3 +158,8 @@ def fail(conn: psycopg.Connection, item_ids: Sequence[int], error: str) -> None:
            WHERE id = ANY(%s)""",
         [error[:2000], MAX_ATTEMPTS, list(item_ids)],
     )
+
+
+def queued_ids(conn: psycopg.Connection) -> set[str]:
+    """Messages of the bound workspace with vector work still queued (pending or dead)."""
+    return {r[0] for r in conn.execute("SELECT message_id FROM processing_queue")}

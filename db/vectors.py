@@ -10,6 +10,7 @@ import chromadb
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
+from chromadb.api.types import GetResult, Include
 from chromadb.errors import NotFoundError
 from pydantic import BaseModel
 
@@ -32,7 +33,11 @@ EF_CONSTRUCTION = 200
 # 6000: 0.977; without a filter 0.96 at 1000 and 0.99 at 4000. At 4000 a 400-deep query takes
 # ~23 ms instead of ~13, a top-10 one ~4 ms more.
 EF_SEARCH = 4000
-CURRENT_GRAPH = {"max_neighbors": MAX_NEIGHBORS, "ef_construction": EF_CONSTRUCTION}
+CURRENT_GRAPH: dict[str, int | None] = {
+    "max_neighbors": MAX_NEIGHBORS,
+    "ef_construction": EF_CONSTRUCTION,
+}
+Scalar = str | int | float | bool
 T = TypeVar("T")
 
 
@@ -41,7 +46,7 @@ class VectorRecord(BaseModel):
 
     id: str
     document: str
-    metadata: dict[str, str | int | float | bool]
+    metadata: dict[str, Scalar]
 
 
 class VectorHit(BaseModel):
@@ -60,9 +65,9 @@ def collection_name(workspace_id: str, generation: int = 0) -> str:
     return base if generation == 0 else f"{base}_g{generation}"
 
 
-def graph_of(collection: Collection) -> dict[str, int]:
+def graph_of(collection: Collection) -> dict[str, int | None]:
     """The HNSW shape a collection was built with."""
-    hnsw = (collection.configuration or {}).get("hnsw") or {}
+    hnsw: dict[str, Any] = dict((collection.configuration or {}).get("hnsw") or {})
     return {key: hnsw.get(key) for key in ("max_neighbors", "ef_construction")}
 
 
@@ -220,8 +225,7 @@ class VectorStore:
                 raise StoreError(
                     f"{collection.name} was replaced by a graph rebuild during the scan; run again"
                 ) from exc
-            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
-                yield VectorRecord(id=i, document=d or "", metadata=m or {})
+            yield from _records(got)
             if len(got["ids"]) < page:
                 return
             offset += page
@@ -233,10 +237,7 @@ class VectorStore:
         got = self._use(
             workspace_id, lambda c: c.get(ids=list(ids), include=["documents", "metadatas"])
         )
-        return {
-            i: VectorRecord(id=i, document=d or "", metadata=m or {})
-            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-        }
+        return {record.id: record for record in _records(got)}
 
     def embeddings(self, workspace_id: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored vectors by id (missing ids are absent)."""
@@ -260,7 +261,7 @@ class VectorStore:
         can be read from the ids, metadata: fetching them is most of the cost of a large
         `limit` (1,200 results: 46 ms with metadata, 8 ms without, on 50k vectors).
         """
-        include = ["distances"]
+        include: Include = ["distances"]
         include += ["metadatas"] if with_metadata else []
         include += ["documents"] if with_documents else []
         res = self._use(
@@ -269,12 +270,26 @@ class VectorStore:
                 query_embeddings=[embedding], n_results=limit, where=where, include=include
             ),
         )
-        found = len(res["ids"][0])
-        documents = res["documents"][0] if with_documents else [""] * found
-        metadatas = res["metadatas"][0] if with_metadata else [{}] * found
+        ids = res["ids"][0]
+        documents = (res["documents"] or [[""] * len(ids)])[0]
+        metadatas = (res["metadatas"] or [[{}] * len(ids)])[0]
+        distances = (res["distances"] or [[0.0] * len(ids)])[0]
         return [
-            VectorHit(id=i, document=d or "", metadata=m or {}, distance=dist)
-            for i, d, m, dist in zip(
-                res["ids"][0], documents, metadatas, res["distances"][0], strict=True
-            )
+            VectorHit(id=i, document=d or "", metadata=dict(m or {}), distance=dist)
+            for i, d, m, dist in zip(ids, documents, metadatas, distances, strict=True)
         ]
+
+
+def _records(got: GetResult) -> list[VectorRecord]:
+    """A `get` result (with documents and metadatas) as records."""
+    ids = got["ids"]
+    documents = got["documents"] or [""] * len(ids)
+    metadatas = got["metadatas"] or [{}] * len(ids)
+    return [
+        VectorRecord(
+            id=i,
+            document=d or "",
+            metadata={k: v for k, v in (m or {}).items() if isinstance(v, Scalar)},
+        )
+        for i, d, m in zip(ids, documents, metadatas, strict=True)
+    ]

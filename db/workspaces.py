@@ -1,7 +1,43 @@
-"""Which workspace a command means: by id or name, or the only one there is."""
+"""Workspaces: the tenant rows, and which workspace a command means."""
 
-from db.errors import UnknownWorkspaceError
+import psycopg
+from psycopg.rows import class_row
+
+from db.errors import StoreError, UnknownWorkspaceError
 from db.models import Workspace
+
+
+def list_workspaces(conn: psycopg.Connection) -> list[Workspace]:
+    """Every workspace, for resolving names and for status (operator connection)."""
+    with conn.cursor(row_factory=class_row(Workspace)) as cur:
+        return cur.execute(
+            "SELECT workspace_id, name, domain FROM workspaces ORDER BY name"
+        ).fetchall()
+
+
+def upsert_workspace(conn: psycopg.Connection, workspace: Workspace) -> None:
+    """Create the workspace row, or refresh its name and domain."""
+    try:
+        conn.execute(
+            """INSERT INTO workspaces (workspace_id, name, domain) VALUES (%s, %s, %s)
+               ON CONFLICT (workspace_id) DO UPDATE
+               SET name = excluded.name, domain = coalesce(excluded.domain, workspaces.domain)""",
+            [workspace.workspace_id, workspace.name, workspace.domain],
+        )
+    except psycopg.errors.UniqueViolation as exc:
+        raise StoreError(
+            f"another workspace is already named {workspace.name!r}; choose another name"
+        ) from exc
+
+
+def workspace_stored(conn: psycopg.Connection) -> bool:
+    """Whether the bound workspace has its row (it was imported, backfilled or installed)."""
+    return conn.execute("SELECT 1 FROM workspaces").fetchone() is not None
+
+
+def workspace_url(workspace: Workspace) -> str | None:
+    """https://<domain>.slack.com when the workspace's domain is known, for absolute links."""
+    return f"https://{workspace.domain}.slack.com" if workspace.domain else None
 
 
 def resolve_workspace(workspaces: list[Workspace], key: str | None) -> Workspace:

@@ -33,8 +33,8 @@ def compare(before: Run, after: Run) -> Comparison:
                 before.summary.retrieval.get(side, {}).get(metric),
                 value,
             )
-    for metric, value in after.summary.answer.items():
-        summary[metric] = (before.summary.answer.get(metric), value)
+    for metric, answered in after.summary.answer.items():
+        summary[metric] = (before.summary.answer.get(metric), answered)
     old = {case.id: case for case in before.cases}
     changes = []
     for case in after.cases:

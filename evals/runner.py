@@ -6,12 +6,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from langchain_core.language_models import BaseChatModel
+
 from agent import render
 from agent.contracts import Request, Result
 from agent.graph import run as run_agent
-from agent.playbook import AgentContext
 from agent.pr_review import pr_number
-from agent.toolbox import local_toolbox
+from agent.runner import AgentRunner
+from db.channels import match_channels
+from db.messages import message_stored
+from db.models import message_id
 from db.stores import Stores
 from evals import metrics
 from evals.dataset import SAMPLE_PREFIX, Case, Dataset, DatasetError, MessageRef
@@ -25,36 +29,39 @@ from evals.results import (
     Summary,
 )
 from ingest.export_import import import_export
-from ingest.sample_export import write_sample_export
 from mcp_server.contracts import SearchArgs
 from mcp_server.search import Side, ranked_ids
+from sample.export import write_sample_export
 
 SIDES: tuple[Side, ...] = ("keyword", "semantic", "hybrid")
 
 
 def run_dataset(
-    stores: Stores,
+    runner: AgentRunner,
     dataset: Dataset,
     scratch: Path,
     *,
     sides: Sequence[Side] = SIDES,
-    model: object | None = None,
-    judge_model: object | None = None,
+    judge_model: BaseChatModel | None = None,
 ) -> Run:
-    """Import what the dataset needs into `stores`, run every case, return the scored run.
+    """Import what the dataset needs into the runner's stores, run every case, return the
+    scored run. The agent uses the in-process tools over those stores, whatever MCP server the
+    runner was configured with.
 
     With `judge_model`, each answer is also graded by it (reported as judge_score beside the
     deterministic metrics)."""
+    stores = runner.stores
+    local = runner.with_local_tools()
     workspaces = {export: _import(stores, export, scratch) for export in dataset.exports()}
     results = []
     for export, workspace_id in workspaces.items():
         cases = [c for c in dataset.cases if c.export == export]
-        results += asyncio.run(_run_cases(stores, workspace_id, cases, sides, model, judge_model))
+        results += asyncio.run(_run_cases(local, workspace_id, cases, sides, judge_model))
     order = {case.id: n for n, case in enumerate(dataset.cases)}
     results.sort(key=lambda r: order[r.id])
     return Run(
         dataset=str(dataset.path),
-        mode="llm" if model else "offline",
+        mode="llm" if runner.model else "offline",
         summary=summarise(results, sides),
         by_kind=_by_kind(results),
         cases=results,
@@ -70,13 +77,18 @@ def _import(stores: Stores, export: str, scratch: Path) -> str:
     return import_export(stores, path).workspace_id
 
 
-async def _run_cases(stores, workspace_id, cases, sides, model, judge_model) -> list[CaseResult]:
-    results = []
-    async with local_toolbox(stores, workspace_id) as toolbox:
-        context = AgentContext(toolbox=toolbox, model=model, embed=stores.embedder.embed)
+async def _run_cases(
+    runner: AgentRunner,
+    workspace_id: str,
+    cases: list[Case],
+    sides: Sequence[Side],
+    judge_model: BaseChatModel | None,
+) -> list[CaseResult]:
+    stores, results = runner.stores, []
+    async with runner.session(workspace_id) as context:
         for case in cases:
             relevant = _resolve(stores, workspace_id, case)
-            retrieval = {
+            retrieval: dict[str, RetrievalScore] = {
                 side: _score(ranked_ids(stores, workspace_id, _search_args(case), side), relevant)
                 for side in sides
             }
@@ -109,33 +121,29 @@ def _resolve(stores: Stores, workspace_id: str, case: Case) -> set[str]:
     with stores.postgres.tenant(workspace_id) as conn:
         for ref in case.relevant:
             if isinstance(ref, MessageRef):
-                row = conn.execute(
-                    "SELECT channel_id FROM channels WHERE channel_id = %s OR name = %s",
-                    [ref.channel.lstrip("#"), ref.channel.lstrip("#")],
-                ).fetchone()
-                if row is None:
+                match = match_channels(conn, [ref.channel])
+                if len(match.ids) != 1:
                     raise DatasetError(f"case {case.id}: no channel {ref.channel!r} in the export")
-                message_id = f"{workspace_id}:{row[0]}:{ref.ts}"
+                ref_id = message_id(workspace_id, match.ids[0], ref.ts)
             else:
-                message_id = ref
-            found = conn.execute(
-                "SELECT 1 FROM message_metadata WHERE message_id = %s", [message_id]
-            ).fetchone()
-            if found is None:
-                raise DatasetError(f"case {case.id}: no message {message_id} in the export")
-            ids.add(message_id)
+                ref_id = ref
+            if not message_stored(conn, ref_id):
+                raise DatasetError(f"case {case.id}: no message {ref_id} in the export")
+            ids.add(ref_id)
     return ids
 
 
 def _search_args(case: Case) -> SearchArgs:
     f = case.filters
-    return SearchArgs(
-        query=case.question,
-        channels=[f.channel] if f and f.channel else None,
-        users=[f.user] if f and f.user else None,
-        since=f.since if f else None,
-        until=f.until if f else None,
-        limit=10,
+    return SearchArgs.model_validate(
+        {
+            "query": case.question,
+            "channels": [f.channel] if f and f.channel else None,
+            "users": [f.user] if f and f.user else None,
+            "since": f.since if f else None,
+            "until": f.until if f else None,
+            "limit": 10,
+        }
     )
 
 
@@ -152,20 +160,22 @@ def _score(ranked: list[str], relevant: set[str]) -> RetrievalScore:
 
 def _request(case: Case) -> Request:
     f = case.filters
-    window = {
-        "since": datetime.fromisoformat(f.since) if f and f.since else None,
-        "until": datetime.fromisoformat(f.until) if f and f.until else None,
-    }
+    since = datetime.fromisoformat(f.since) if f and f.since else None
+    until = datetime.fromisoformat(f.until) if f and f.until else None
     channels = [f.channel] if f and f.channel else []
     if case.kind == "newsletter":
-        return Request(task="newsletter", question=case.question, channels=channels, **window)
+        return Request(
+            task="newsletter", question=case.question, channels=channels, since=since, until=until
+        )
     if case.kind == "pr":
         review = Request(task="pr_review", question=case.question)
         try:
             return review.model_copy(update={"pr_number": pr_number(review)})
         except ValueError:
             pass  # names no PR: asked as a question
-    return Request(task="answer", question=case.question, channels=channels, **window)
+    return Request(
+        task="answer", question=case.question, channels=channels, since=since, until=until
+    )
 
 
 def _answer_score(

@@ -15,9 +15,13 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel, Field
 
-from db import repository
-from db.models import Channel, Message, SyncState, Workspace
+from db.channels import replace_bookmarks, upsert_channels
+from db.checkpoints import save_sync_state, sync_state
+from db.messages import latest_replies, refresh_thread_participants
+from db.models import Channel, Message, SyncState, Workspace, message_id
+from db.people import upsert_users
 from db.stores import Stores
+from db.workspaces import upsert_workspace
 from ingest.normalise import (
     Directory,
     bookmark_from_slack,
@@ -83,6 +87,7 @@ def backfill(
     api: SlackApi,
     *,
     workspace_name: str | None = None,
+    expected_workspace: str | None = None,
     channels: Sequence[str] | None = None,
     since: datetime | None = None,
     thread_lookback: timedelta = THREAD_LOOKBACK,
@@ -91,14 +96,20 @@ def backfill(
 ) -> BackfillReport:
     """Copy the workspace the token belongs to (or only `channels`, by name or id) into both
     stores. One channel's failure is reported and the others continue; an invalid token stops
-    the run (SlackError)."""
+    the run (SlackError). With `expected_workspace`, a token of another workspace is refused
+    before anything is written (ValueError)."""
     progress = progress or NoProgress()
     workspace, users, conversations = _read_workspace(api, workspace_name)
     ws = workspace.workspace_id
+    if expected_workspace and ws != expected_workspace:
+        raise ValueError(
+            f"the bot token belongs to workspace {ws} ({workspace.name}), not "
+            f"{expected_workspace}: use that workspace's token"
+        )
     with stores.postgres.tenant(ws) as conn:
-        repository.upsert_workspace(conn, workspace)
-        repository.upsert_users(conn, ws, users)
-        repository.upsert_channels(conn, ws, conversations)
+        upsert_workspace(conn, workspace)
+        upsert_users(conn, ws, users)
+        upsert_channels(conn, ws, conversations)
     report = BackfillReport(workspace_id=ws, name=workspace.name, users=len(users))
     run = _Run(
         stores=stores,
@@ -136,7 +147,7 @@ def backfill(
             progress.advance("channels")
     report.vectors = vectors
     with stores.postgres.tenant(ws) as conn:
-        repository.refresh_thread_participants(conn, ws)
+        refresh_thread_participants(conn, ws)
     report.warnings = run.warnings
     return report
 
@@ -180,7 +191,7 @@ def _backfill_channel(run: _Run, channel: Channel) -> ChannelReport:
     """Continue the channel's unfinished pass, or start one for what is new since the last."""
     ws, cid = run.workspace_id, channel.channel_id
     with run.stores.postgres.tenant(ws) as conn:
-        state = repository.sync_state(conn, SOURCE, cid)
+        state = sync_state(conn, SOURCE, cid)
     if state and state.status == "running" and state.cursor:
         oldest, cursor, pass_newest = state.oldest_ts or "0", state.cursor, state.checkpoint
     else:
@@ -202,7 +213,7 @@ def _backfill_channel(run: _Run, channel: Channel) -> ChannelReport:
         done = next_cursor is None
         with run.stores.postgres.tenant(ws) as conn:
             write_messages(conn, messages)
-            repository.save_sync_state(
+            save_sync_state(
                 conn,
                 ws,
                 SOURCE,
@@ -240,9 +251,9 @@ def _page_messages(run: _Run, cid: str, page: list[dict]) -> tuple[list[Message]
     ws = run.workspace_id
     parents = [m for m in page if m.get("reply_count") and m.get("ts") == m.get("thread_ts")]
     with run.stores.postgres.tenant(ws) as conn:
-        stored = repository.latest_replies(conn, [f"{ws}:{cid}:{m['ts']}" for m in parents])
+        stored = latest_replies(conn, [message_id(ws, cid, m["ts"]) for m in parents])
     moved = [
-        m for m in parents if stored.get(f"{ws}:{cid}:{m['ts']}", "?") != m.get("latest_reply")
+        m for m in parents if stored.get(message_id(ws, cid, m["ts"]), "?") != m.get("latest_reply")
     ]
     raw = list(page)
     for parent in moved:
@@ -280,13 +291,13 @@ def _backfill_bookmarks(run: _Run, channel: Channel) -> None:
         return
     bookmarks = [bookmark_from_slack(b, channel.channel_id) for b in data.get("bookmarks") or []]
     with run.stores.postgres.tenant(run.workspace_id) as conn:
-        repository.replace_bookmarks(conn, run.workspace_id, channel.channel_id, bookmarks)
+        replace_bookmarks(conn, run.workspace_id, channel.channel_id, bookmarks)
 
 
 def _mark_failed(conn, ws: str, cid: str, error: str) -> None:
     """Record the error; a pass that got part way keeps its cursor for the next run."""
-    state = repository.sync_state(conn, SOURCE, cid) or SyncState(status="failed")
+    state = sync_state(conn, SOURCE, cid) or SyncState(status="failed")
     status = "running" if state.cursor else "failed"
-    repository.save_sync_state(
+    save_sync_state(
         conn, ws, SOURCE, cid, state.model_copy(update={"status": status, "error": error})
     )

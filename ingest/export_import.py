@@ -7,9 +7,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from db import repository
+from db.channels import upsert_channels
+from db.checkpoints import record_sync, sync_checkpoints
+from db.messages import refresh_thread_participants
 from db.models import Channel, ChannelKind, Message, User, Workspace
+from db.people import upsert_users
 from db.stores import Stores
+from db.workspaces import upsert_workspace
 from ingest.export_archive import ExportArchive, ExportError, parse_json
 from ingest.normalise import (
     Directory,
@@ -96,10 +100,10 @@ def _register_workspace(
     ws = workspace.workspace_id
     channels, folders = _read_channels(archive)
     with stores.postgres.tenant(ws) as conn:
-        repository.upsert_workspace(conn, workspace)
-        repository.upsert_users(conn, ws, users)
-        repository.upsert_channels(conn, ws, channels)
-        done = repository.sync_checkpoints(conn, ws, SOURCE)
+        upsert_workspace(conn, workspace)
+        upsert_users(conn, ws, users)
+        upsert_channels(conn, ws, channels)
+        done = sync_checkpoints(conn, ws, SOURCE)
     day_files = archive.folders()
     warnings.extend(
         f"{folder}/: folder matches no channel in the export's channel lists; skipped"
@@ -150,7 +154,7 @@ def _import_day_files(
         progress.advance("files")
     _write_batch(stores, plan.workspace_id, batch, report, progress)
     with stores.postgres.tenant(plan.workspace_id) as conn:
-        repository.refresh_thread_participants(conn, plan.workspace_id)
+        refresh_thread_participants(conn, plan.workspace_id)
 
 
 BATCH_MESSAGES = 1000
@@ -186,11 +190,9 @@ def _write_batch(
     with stores.postgres.tenant(ws) as conn:
         write_messages(conn, batch.messages)
         for member, checkpoint, count in batch.files:
-            repository.record_sync(
-                conn, ws, SOURCE, member, status="done", checkpoint=checkpoint, items=count
-            )
+            record_sync(conn, ws, SOURCE, member, status="done", checkpoint=checkpoint, items=count)
         for member, error in batch.failed:
-            repository.record_sync(conn, ws, SOURCE, member, status="failed", error=error)
+            record_sync(conn, ws, SOURCE, member, status="failed", error=error)
     report.files_imported += len(batch.files)
     report.files_failed += len(batch.failed)
     report.warnings.extend(

@@ -147,7 +147,8 @@ def message_from_slack(
         for k in ("text", "from_url", "title_link", "original_url")
         if att.get(k)
     ]
-    comment = raw.get("comment") if isinstance(raw.get("comment"), Mapping) else {}
+    found = raw.get("comment")
+    comment: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     user_id = raw.get("user") or comment.get("user")
     if thread_ts and thread_ts != ts and subtype != "thread_broadcast":
         message_type = "thread_reply"
@@ -159,7 +160,7 @@ def message_from_slack(
         ts=ts,
         user_id=user_id,
         bot_id=raw.get("bot_id"),
-        created_at=to_datetime(ts),
+        created_at=datetime.fromtimestamp(float(ts), tz=UTC),
         thread_ts=thread_ts,
         subtype=subtype,
         message_type=message_type,

@@ -12,16 +12,24 @@ A content message whose words are missing from the keyword index (it was stored 
 index existed) is indexed from the document Chroma holds for it, when that document is right.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
+from pathlib import Path
 
+import psycopg
 from pydantic import BaseModel
 
-from db import outbox, repository
+from db import outbox
+from db.checkpoints import clear_checkpoints
+from db.message_reads import expected_hashes, message_places, unsearchable_ids, vector_fields
+from db.messages import forget_indexed, forget_latest_replies, write_terms
+from db.models import Workspace
 from db.postgres import lock_vector_writes
 from db.stores import Stores
 from db.vectors import VectorRecord
 from ingest import backfill, export_import
+from ingest.progress import Progress
+from ingest.slack_api import SlackApi
 from ingest.vector_sync import drain
 
 
@@ -52,20 +60,9 @@ def reconcile(stores: Stores, workspace_id: str, *, dry_run: bool = False) -> Re
     """Find drift between the stores; unless `dry_run`, repair what can be repaired here and
     clear the source checkpoints of what cannot."""
     with stores.postgres.tenant(workspace_id) as conn:
-        expected = dict(
-            conn.execute(
-                "SELECT message_id, content_hash FROM message_metadata WHERE is_content"
-            ).fetchall()
-        )
-        queued = {r[0] for r in conn.execute("SELECT message_id FROM processing_queue")}
-        unsearchable = [
-            r[0]
-            for r in conn.execute(
-                "SELECT m.message_id FROM message_metadata m LEFT JOIN message_terms t "
-                "USING (workspace_id, message_id) WHERE m.is_content AND t.message_id IS NULL "
-                "ORDER BY 1"
-            )
-        ]
+        expected = expected_hashes(conn)
+        queued = outbox.queued_ids(conn)
+        unsearchable = unsearchable_ids(conn)
     held = {record.id: record for record in stores.vectors.scan(workspace_id)}
     missing = sorted(set(expected) - set(held) - queued)
     orphaned = sorted(set(held) - set(expected) - queued)
@@ -93,13 +90,10 @@ def reconcile(stores: Stores, workspace_id: str, *, dry_run: bool = False) -> Re
         # a wrong or missing document is restored from the source, which indexes its words too
         untrusted = set(stale) | queued  # a set: an upgraded database lacks every message's words
         right = [i for i in unsearchable if i in held and i not in untrusted]
-        repository.write_terms(conn, workspace_id, [(i, held[i].document) for i in right])
+        write_terms(conn, workspace_id, [(i, held[i].document) for i in right])
         # Chroma no longer holds what PostgreSQL expects for any of these: say so first, so
         # the outbox queues their fixes (it skips what is recorded as indexed)
-        conn.execute(
-            "UPDATE message_metadata SET indexed_hash = NULL WHERE message_id = ANY(%s)",
-            [sorted(set(missing) | set(stale))],
-        )
+        forget_indexed(conn, sorted(set(missing) | set(stale)))
         rebuilt = _rebuild_metadata(conn, workspace_id, [held[i] for i in stale], expected)
         report.rebuilt = len(rebuilt)
         report.need_source = sorted(set(missing) | (set(stale) - set(rebuilt)))
@@ -109,30 +103,49 @@ def reconcile(stores: Stores, workspace_id: str, *, dry_run: bool = False) -> Re
     return report
 
 
+def reconcile_and_restore(
+    stores: Stores,
+    workspace: Workspace,
+    *,
+    dry_run: bool = False,
+    export: Path | None = None,
+    api: SlackApi | None = None,
+    thread_lookback: timedelta = backfill.THREAD_LOOKBACK,
+    progress: Progress | None = None,
+) -> ReconcileReport:
+    """`reconcile`, then, for texts only the source holds, read them again from `export` or
+    from Slack through `api` (whose token must belong to `workspace`) and check once more."""
+    report = reconcile(stores, workspace.workspace_id, dry_run=dry_run)
+    if dry_run or not report.need_source or (export is None and api is None):
+        return report
+    if export is not None:
+        export_import.import_export(stores, export, progress=progress)
+    elif api is not None:
+        backfill.backfill(
+            stores,
+            api,
+            workspace_name=workspace.name,
+            expected_workspace=workspace.workspace_id,
+            thread_lookback=thread_lookback,
+            progress=progress,
+        )
+    after = reconcile(stores, workspace.workspace_id, dry_run=True)
+    return report.model_copy(update={"after": after})
+
+
 def _rebuild_metadata(
-    conn, workspace_id: str, records: list[VectorRecord], expected: dict[str, str]
+    conn: psycopg.Connection,
+    workspace_id: str,
+    records: list[VectorRecord],
+    expected: Mapping[str, str | None],
 ) -> list[str]:
     """Queue a fix for vectors whose document is right and only metadata drifted."""
     if not records:
         return []
-    rows = conn.execute(
-        "SELECT message_id, channel_id, ts, user_id, thread_ts, message_type "
-        "FROM message_metadata WHERE message_id = ANY(%s)",
-        [[r.id for r in records]],
-    ).fetchall()
-    truth = {r[0]: r for r in rows}
+    truth = {row["message_id"]: row for row in vector_fields(conn, [r.id for r in records])}
     fixes = []
     for record in records:
-        message_id, channel_id, ts, user_id, thread_ts, message_type = truth[record.id]
-        metadata = outbox.vector_metadata(
-            message_id=message_id,
-            workspace_id=workspace_id,
-            channel_id=channel_id,
-            user_id=user_id,
-            ts=ts,
-            thread_ts=thread_ts,
-            message_type=message_type,
-        )
+        metadata = outbox.vector_metadata(workspace_id=workspace_id, **truth[record.id])
         if "raw_text" in record.metadata:
             metadata["raw_text"] = str(record.metadata["raw_text"])
         candidate = VectorRecord(id=record.id, document=record.document, metadata=metadata)
@@ -142,42 +155,23 @@ def _rebuild_metadata(
     return [message_id for message_id, _, _ in fixes]
 
 
-def _clear_checkpoints(conn, message_ids: Iterable[str]) -> list[str]:
+def _clear_checkpoints(conn: psycopg.Connection, message_ids: Iterable[str]) -> list[str]:
     """Make the next export import or backfill read these messages again."""
     ids = list(message_ids)
     if not ids:
         return []
-    rows = conn.execute(
-        "SELECT channel_id, created_at, thread_ts, ts FROM message_metadata "
-        "WHERE message_id = ANY(%s)",
-        [ids],
-    ).fetchall()
+    places = message_places(conn, ids)
     days = sorted(
         {
             (created + timedelta(days=shift)).date().isoformat()
-            for _, created, _, _ in rows
+            for _, created in places
             for shift in (-1, 0, 1)
         }
     )
-    channels = sorted({channel for channel, _, _, _ in rows})
-    cleared = [
-        r[0]
-        for r in conn.execute(
-            "DELETE FROM sync_status WHERE (source = %s AND scope LIKE ANY(%s)) "
-            "OR (source = %s AND scope = ANY(%s)) RETURNING source || ':' || scope",
-            [
-                export_import.SOURCE,
-                [f"%/{day}.json" for day in days],
-                backfill.SOURCE,
-                channels,
-            ],
-        )
-    ]
-    # replies come back only for threads whose latest_reply looks moved to backfill
-    conn.execute(
-        "UPDATE message_metadata p SET latest_reply = NULL FROM message_metadata r "
-        "WHERE r.message_id = ANY(%s) AND r.thread_ts IS NOT NULL AND r.thread_ts <> r.ts "
-        "AND p.channel_id = r.channel_id AND p.ts = r.thread_ts",
-        [ids],
+    cleared = clear_checkpoints(
+        conn,
+        scopes_like={export_import.SOURCE: [f"%/{day}.json" for day in days]},
+        scopes={backfill.SOURCE: sorted({channel for channel, _ in places})},
     )
-    return sorted(cleared)
+    forget_latest_replies(conn, ids)  # replies come back only for threads that look moved
+    return cleared

@@ -73,6 +73,8 @@ class SlackApi:
         except SlackApiError as exc:
             data = exc.response.data if isinstance(exc.response.data, dict) else {}
             raise SlackError(method, data.get("error", str(exc)), data.get("needed")) from exc
+        if not isinstance(response.data, dict):
+            raise SlackError(method, "the Web API answered with something other than JSON")
         return dict(response.data)
 
     def pages(self, method: str, key: str, **params: Any) -> Iterator[tuple[list, str | None]]:

@@ -63,12 +63,12 @@ def drain(
                 if not items:
                     conn.rollback()
                     pool.putconn(conn)
-                    if producer_finished:
+                    if producer_finished or until is None:
                         break
                     until.wait(IDLE_POLL_SECONDS)
                     continue
                 upserts = [i for i in items if i.op == "upsert" and i.record]
-                embeddings = stores.embedder.embed([i.record.document for i in upserts])
+                embeddings = stores.embedder.embed([i.record.document for i in upserts if i.record])
             except BaseException:
                 conn.rollback()
                 pool.putconn(conn)
@@ -125,7 +125,7 @@ def _store(
             _write_vectors(stores, workspace_id, items, vectors)
             done, failed = items, []
         except Exception:
-            done, failed = [], []
+            done, failed = [], list[tuple[OutboxItem, str]]()
             for item in items:
                 try:
                     _write_vectors(stores, workspace_id, [item], vectors)
@@ -151,7 +151,8 @@ def _write_vectors(
     upserts = [i for i in items if i.id in vectors]
     if upserts:
         embeddings = np.stack([vectors[i.id] for i in upserts])
-        stores.vectors.upsert(workspace_id, [i.record for i in upserts], embeddings)
+        records = [i.record for i in upserts if i.record is not None]
+        stores.vectors.upsert(workspace_id, records, embeddings)
     stores.vectors.delete(workspace_id, [i.message_id for i in items if i.op == "delete"])
 
 

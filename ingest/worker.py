@@ -9,8 +9,9 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from db import repository
+from db.counts import dead_items
 from db.stores import Stores
+from db.workspaces import list_workspaces
 from ingest.vector_sync import DrainReport, drain
 
 IDLE_SECONDS = 1.0
@@ -64,4 +65,20 @@ def run_workers(
 
 def _all_workspaces(stores: Stores) -> list[str]:
     with stores.postgres.operator() as conn:
-        return [w.workspace_id for w in repository.list_workspaces(conn)]
+        return [w.workspace_id for w in list_workspaces(conn)]
+
+
+def pool_size_for(workers: int, configured: int) -> int:
+    """PostgreSQL connections a sync with `workers` threads needs (a drain holds two)."""
+    return max(configured, 2 * workers + 2)
+
+
+def dead_items_of(
+    stores: Stores, workspace_ids: Sequence[str] | None = None, limit: int = 5
+) -> dict[str, list[tuple[str, int, str | None]]]:
+    """Per workspace (default: every one), outbox items that kept failing, newest first."""
+    dead = {}
+    for workspace_id in workspace_ids or _all_workspaces(stores):
+        with stores.postgres.tenant(workspace_id) as conn:
+            dead[workspace_id] = dead_items(conn, limit=limit)
+    return dead

@@ -4,8 +4,10 @@ from collections.abc import Sequence
 
 import psycopg
 
-from db import outbox, repository
+from db import outbox
+from db.messages import upsert_messages
 from db.models import Message
+from db.people import ensure_users_known
 
 
 def write_messages(conn: psycopg.Connection, messages: Sequence[Message]) -> int:
@@ -29,8 +31,8 @@ def write_messages(conn: psycopg.Connection, messages: Sequence[Message]) -> int
         workspace_id,
         [(m.message_id, r, h) for m, r, h in zip(messages, records, hashes, strict=True)],
     )
-    repository.upsert_messages(conn, messages, hashes)
-    repository.ensure_users_known(
+    upsert_messages(conn, messages, hashes)
+    ensure_users_known(
         conn,
         workspace_id,
         [

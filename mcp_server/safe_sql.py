@@ -132,7 +132,7 @@ class _Checker(Visitor):
     def visit_CommonTableExpr(self, ancestors, node: ast.CommonTableExpr) -> None:
         if not isinstance(node.ctequery, ast.SelectStmt):
             raise UnsafeSqlError("WITH queries must be SELECTs; data-modifying CTEs are refused")
-        self.ctes.add(node.ctename)
+        self.ctes.add(str(node.ctename))
 
     def visit_SelectStmt(self, ancestors, node: ast.SelectStmt) -> None:
         if node.intoClause is not None:
@@ -140,8 +140,8 @@ class _Checker(Visitor):
         if node.lockingClause:
             raise UnsafeSqlError("FOR UPDATE/SHARE is refused: queries are read-only")
         # register CTE names before their uses are visited
-        for cte in (node.withClause.ctes if node.withClause else ()) or ():
-            self.ctes.add(cte.ctename)
+        for cte in (node.withClause.ctes if node.withClause else None) or ():
+            self.ctes.add(str(cte.ctename))
 
     def visit_RangeVar(self, ancestors, node: ast.RangeVar) -> None:
         if node.schemaname not in (None, "public") or (
@@ -154,7 +154,7 @@ class _Checker(Visitor):
             )
 
     def visit_FuncCall(self, ancestors, node: ast.FuncCall) -> None:
-        parts = [p.sval for p in node.funcname]
+        parts = [p.sval for p in node.funcname or ()]
         name = parts[-1].lower()
         if (len(parts) > 1 and parts[0] != "pg_catalog") or name not in ALLOWED_FUNCTIONS:
             raise UnsafeSqlError(

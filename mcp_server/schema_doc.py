@@ -2,7 +2,7 @@
 
 import psycopg
 
-from db.migrate import READER_TABLES
+from db.migrate import READER_TABLES, table_columns
 from mcp_server.contracts import ColumnInfo, SchemaInfo, TableInfo
 
 TABLE_MEANINGS = {
@@ -67,12 +67,7 @@ RULES = [
 
 def describe(conn: psycopg.Connection) -> SchemaInfo:
     """Read the columns from the catalogue, so the description can never drift from the schema."""
-    rows = conn.execute(
-        """SELECT table_name, column_name, data_type FROM information_schema.columns
-           WHERE table_schema = 'public' AND table_name = ANY(%s)
-           ORDER BY table_name, ordinal_position""",
-        [list(READER_TABLES)],
-    ).fetchall()
+    rows = table_columns(conn, list(READER_TABLES))
     columns: dict[str, list[ColumnInfo]] = {}
     for table, column, kind in rows:
         columns.setdefault(table, []).append(

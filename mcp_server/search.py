@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import psycopg
 
+from db.filters import Filters, estimated_rows, kept_ids
+from db.keywords import keyword_matches
 from db.stores import Stores
 from mcp_server import lookup
 from mcp_server.contracts import SearchArgs, SearchHit, SearchResult
-from mcp_server.filters import Filters
-from mcp_server.keywords import keyword_matches, keyword_terms
+from mcp_server.keywords import keyword_terms
 
 RRF_K = 60
 EXACT_CANDIDATES = 2000  # at most this many kept ids are read from PostgreSQL and scored exactly
@@ -35,6 +37,7 @@ SCAN_MS_PER_RESULT = 0.011
 
 
 Side = Literal["keyword", "semantic", "hybrid"]
+Source = Literal["semantic", "keyword"]  # the rankings fused into a hybrid one
 
 
 def hybrid_search(stores: Stores, workspace_id: str, args: SearchArgs) -> SearchResult:
@@ -102,7 +105,7 @@ class FilterSize:
     candidates: list[str] | None  # every id it keeps, when read (expected few) and few
 
 
-def _filter_size(conn, filters: Filters) -> FilterSize | None:
+def _filter_size(conn: psycopg.Connection, filters: Filters) -> FilterSize | None:
     """None without filters. Otherwise the kept share, and the kept ids if there are few: the
     planner's estimate decides whether they are worth reading (counting them costs tens of
     milliseconds at a million messages, and the share only sizes an oversampled query whose
@@ -110,36 +113,14 @@ def _filter_size(conn, filters: Filters) -> FilterSize | None:
     """
     if not filters.narrows():
         return None
-    condition, params = filters.sql_condition()
-    kept = _estimated_rows(conn, condition, params)
+    kept = estimated_rows(conn, filters)
     ids = None
     if kept <= READ_IDS_BELOW:
-        ids = _kept_ids(conn, filters)
+        ids = kept_ids(conn, filters, EXACT_CANDIDATES)
         kept = len(ids) if ids is not None else max(kept, EXACT_CANDIDATES + 1)
     # both estimates carry the same row-level-security factor, so their ratio is the share
-    total = max(_estimated_rows(conn, "is_content", {}), kept, 1)
+    total = max(estimated_rows(conn, None), kept, 1)
     return FilterSize(share=kept / total, candidates=ids)
-
-
-def _kept_ids(conn, filters: Filters) -> list[str] | None:
-    """Every id the filter keeps, or None when that is more than EXACT_CANDIDATES."""
-    condition, params = filters.sql_condition()
-    ids = [
-        r[0]
-        for r in conn.execute(
-            f"SELECT message_id FROM message_metadata WHERE {condition} "
-            f"LIMIT {EXACT_CANDIDATES + 1}",
-            params,
-        )
-    ]
-    return ids if len(ids) <= EXACT_CANDIDATES else None
-
-
-def _estimated_rows(conn, condition: str, params: dict) -> int:
-    plan = conn.execute(
-        f"EXPLAIN (FORMAT JSON) SELECT 1 FROM message_metadata WHERE {condition}", params
-    ).fetchone()[0]
-    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def _vector_side(
@@ -170,7 +151,7 @@ def _vector_side(
         return found, "post-filter"
     if candidates is None:  # expected many, yet too few passed: maybe few enough to score
         with stores.postgres.tenant(workspace_id) as conn:
-            candidates = _kept_ids(conn, filters)
+            candidates = kept_ids(conn, filters, EXACT_CANDIDATES)
     if candidates is not None:
         return _exact(stores, workspace_id, query, candidates, depth), "exact-candidates"
     hits = vectors.query(
@@ -243,10 +224,10 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def _fuse(rankings: dict[str, Sequence[str]]) -> list[tuple[str, float, list[str]]]:
+def _fuse(rankings: dict[Source, Sequence[str]]) -> list[tuple[str, float, list[Source]]]:
     """Reciprocal rank fusion: sum of 1 / (K + rank) over the lists an id appears in."""
     scores: dict[str, float] = {}
-    sources: dict[str, list[str]] = {}
+    sources: dict[str, list[Source]] = {}
     for source, ids in rankings.items():
         for rank, message_id in enumerate(ids, start=1):
             scores[message_id] = scores.get(message_id, 0.0) + 1.0 / (RRF_K + rank)

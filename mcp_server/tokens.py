@@ -7,6 +7,7 @@ import secrets
 from mcp.server.auth.provider import AccessToken
 
 from db.stores import Stores
+from db.tokens import save_token, workspace_for_digest
 
 PREFIX = "shmcp_"
 
@@ -19,10 +20,7 @@ def create_token(stores: Stores, workspace_id: str, label: str | None = None) ->
     """A new token for the workspace; the caller shows it once, we keep only its hash."""
     token = PREFIX + secrets.token_urlsafe(32)
     with stores.postgres.tenant(workspace_id) as conn:
-        conn.execute(
-            "INSERT INTO mcp_tokens (token_hash, workspace_id, label) VALUES (%s, %s, %s)",
-            [_digest(token), workspace_id, label],
-        )
+        save_token(conn, workspace_id, _digest(token), label)
     return token
 
 
@@ -31,10 +29,7 @@ def workspace_for_token(stores: Stores, token: str) -> str | None:
     if not token.startswith(PREFIX):
         return None
     with stores.postgres.operator() as conn:
-        row = conn.execute(
-            "SELECT workspace_id FROM mcp_tokens WHERE token_hash = %s", [_digest(token)]
-        ).fetchone()
-    return row[0] if row else None
+        return workspace_for_digest(conn, _digest(token))
 
 
 class StoreTokenVerifier:

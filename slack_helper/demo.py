@@ -3,13 +3,13 @@
 from pydantic import BaseModel
 
 from agent.contracts import Request, Result
+from db.counts import StatusReport, collect_status
 from db.stores import Stores
 from ingest.export_import import ImportReport, import_export
 from ingest.progress import Progress
-from ingest.sample_export import write_sample_export
-from slack_helper.assistant import run_agent
+from sample.export import write_sample_export
 from slack_helper.settings import Settings
-from slack_helper.status import StatusReport, collect_status
+from slack_helper.wiring import build_runner
 
 DEMO_QUESTION = "How do we deploy to production?"
 SAMPLE_NAME = "acme-sample"
@@ -28,8 +28,8 @@ def run_demo(stores: Stores, settings: Settings, progress: Progress | None = Non
     """Generate the sample export under the data dir, import it, ask the agent one question."""
     export = write_sample_export(settings.data_dir / "sample-export")
     report = import_export(stores, export, workspace_name=SAMPLE_NAME, progress=progress)
-    answer = run_agent(
-        stores, report.workspace_id, Request(task="answer", question=DEMO_QUESTION), settings
+    answer = build_runner(stores, settings).run(
+        report.workspace_id, Request(task="answer", question=DEMO_QUESTION)
     )
     return DemoResult(
         imported=report,

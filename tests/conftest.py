@@ -24,7 +24,7 @@ from db import StoreConfig, Stores, open_stores
 from db.embedder import MiniLMEmbedder
 from db.migrate import reader_role
 from ingest.export_import import import_export
-from ingest.sample_export import write_sample_export
+from sample.export import write_sample_export
 
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 

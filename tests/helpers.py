@@ -4,8 +4,11 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from db import StoreConfig, Stores, repository
+from db import StoreConfig, Stores
+from db.channels import upsert_channels
 from db.models import Channel, Message, Reaction, User, Workspace
+from db.people import upsert_users
+from db.workspaces import upsert_workspace
 from ingest.vector_sync import drain
 from ingest.writer import write_messages
 
@@ -57,15 +60,9 @@ def seed_workspace(
 ) -> None:
     """A tiny workspace in both stores: one user, one channel, one message with a reaction."""
     with stores.postgres.tenant(workspace_id) as conn:
-        repository.upsert_workspace(
-            conn, Workspace(workspace_id=workspace_id, name=f"name-{workspace_id}")
-        )
-        repository.upsert_users(
-            conn, workspace_id, [User(user_id="U1", name=f"user-{workspace_id}")]
-        )
-        repository.upsert_channels(
-            conn, workspace_id, [Channel(channel_id=channel_id, name=channel)]
-        )
+        upsert_workspace(conn, Workspace(workspace_id=workspace_id, name=f"name-{workspace_id}"))
+        upsert_users(conn, workspace_id, [User(user_id="U1", name=f"user-{workspace_id}")])
+        upsert_channels(conn, workspace_id, [Channel(channel_id=channel_id, name=channel)])
         message = Message(
             workspace_id=workspace_id,
             channel_id=channel_id,
@@ -103,5 +100,5 @@ def numbered_messages(workspace_id: str, count: int, text: str) -> list[Message]
 def empty_workspace(stores: Stores, workspace_id: str) -> None:
     """A workspace with one channel, C1, and nothing in it."""
     with stores.postgres.tenant(workspace_id) as conn:
-        repository.upsert_workspace(conn, Workspace(workspace_id=workspace_id, name=workspace_id))
-        repository.upsert_channels(conn, workspace_id, [Channel(channel_id="C1", name="general")])
+        upsert_workspace(conn, Workspace(workspace_id=workspace_id, name=workspace_id))
+        upsert_channels(conn, workspace_id, [Channel(channel_id="C1", name="general")])

@@ -12,7 +12,7 @@ from agent.llm import chat_model
 from agent.playbook import AgentContext
 from agent.toolbox import local_toolbox
 from db import StoreConfig, Stores
-from ingest.sample_export import TEAM_ID
+from sample.conversations import TEAM_ID
 from tests.conftest import fresh_store_config
 
 NOW = datetime(2024, 3, 20, 12, tzinfo=UTC)  # "last week" in the sample's second week

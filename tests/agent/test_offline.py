@@ -7,7 +7,7 @@ import pytest
 from agent import render
 from agent.contracts import Request
 from db import Stores
-from ingest.sample_export import TEAM_ID
+from sample.conversations import TEAM_ID
 from tests.agent.conftest import run_agent
 
 pytestmark = pytest.mark.anyio

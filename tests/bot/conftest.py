@@ -16,10 +16,11 @@ import pytest
 import uvicorn
 from cryptography.fernet import Fernet
 
+from agent.runner import AgentRunner
 from bot.answers import BotServices
 from bot.app import BotConfig, build_app, http_asgi
 from db import StoreConfig, Stores
-from ingest.sample_export import TEAM_ID
+from sample.conversations import TEAM_ID
 from tests.conftest import fresh_store_config
 from tests.fakes.slack_server import FakeSlack, FakeWorkspace, fake_slack
 
@@ -89,11 +90,15 @@ def wait_for(check: Callable[[], object], timeout: float = 90) -> object:
 
 @contextmanager
 def running_bot(
-    stores: Stores, config: BotConfig, workspace: FakeWorkspace
+    stores: Stores,
+    config: BotConfig,
+    workspace: FakeWorkspace,
+    services: BotServices | None = None,
 ) -> Iterator[RunningBot]:
-    """Serve the Bolt app with uvicorn on a free port, against a fake Slack."""
+    """Serve the Bolt app with uvicorn on a free port, against a fake Slack (by default with
+    an offline agent on in-process tools)."""
     with fake_slack(workspace) as (api_url, slack):
-        services = BotServices(stores=stores)
+        services = services or BotServices(stores=stores, runner=AgentRunner(stores))
         services.setup_memory()
         app = build_app(services, config.model_copy(update={"api_url": api_url}))
         server = uvicorn.Server(

@@ -8,10 +8,11 @@ from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Installation
 
+from agent.runner import AgentRunner
 from bot.feedback import export_feedback
 from bot.schedules import NewsletterScheduler, add_schedule, list_schedules
-from ingest.sample_export import TEAM_ID
 from ingest.vector_sync import drain
+from sample.conversations import TEAM_ID
 from tests.bot.conftest import RunningBot, event, interaction, wait_for
 from tests.helpers import seed_workspace
 
@@ -172,7 +173,9 @@ def test_a_schedule_posts_once_per_slot_with_two_schedulers(single_bot: RunningB
     schedule = add_schedule(stores, TEAM_ID, "#general", "0 9 * * MON", days=30)
     assert list_schedules(stores, TEAM_ID) == [schedule]
     client = WebClient(token="xoxb-fake", base_url=single_bot.app.client.base_url)
-    replicas = [NewsletterScheduler(stores, lambda _: client) for _ in range(2)]
+    replicas = [
+        NewsletterScheduler(stores, lambda _: client, AgentRunner(stores)) for _ in range(2)
+    ]
     replicas[0].reload()
     job = replicas[0].scheduler.get_job(f"{TEAM_ID}:{schedule.schedule_id}")
     assert str(job.trigger) == "cron[month='*', day='*', day_of_week='mon', hour='9', minute='0']"

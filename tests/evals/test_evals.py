@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.runner import AgentRunner
 from db import open_stores
 from evals import metrics
 from evals.compare import compare
@@ -92,7 +93,7 @@ def test_sample_dataset_passes_the_gate(request, tmp_path: Path, embedder):
     dataset = load_dataset(DATASETS / "sample.jsonl")
     with fresh_store_config(request, "embedded", tmp_path / "data") as config:
         with open_stores(config, embedder=embedder) as stores:
-            run = run_dataset(stores, dataset, tmp_path)
+            run = run_dataset(AgentRunner(stores), dataset, tmp_path)
 
     assert run.summary.cases == len(dataset.cases)
     assert check_thresholds("sample.jsonl", run.summary) == []
@@ -145,7 +146,10 @@ def test_the_llm_judge_grades_beside_the_metrics(request, tmp_path: Path, embedd
         with fresh_store_config(request, "embedded", tmp_path / "data") as config:
             with open_stores(config, embedder=embedder) as stores:
                 run = run_dataset(
-                    stores, dataset, tmp_path, judge_model=chat_model("judge", "k", base_url)
+                    AgentRunner(stores),
+                    dataset,
+                    tmp_path,
+                    judge_model=chat_model("judge", "k", base_url),
                 )
 
     assert [c.answer.judge_score for c in run.cases] == [5, 4]

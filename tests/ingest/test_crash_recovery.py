@@ -11,7 +11,8 @@ import pytest
 
 from db import StoreConfig, open_stores
 from ingest.export_import import import_export
-from ingest.sample_export import TEAM_ID, write_sample_export
+from sample.conversations import TEAM_ID
+from sample.export import write_sample_export
 from tests.helpers import assert_stores_agree, cli_env, export_records
 
 KILL_POINTS = {

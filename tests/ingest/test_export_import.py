@@ -6,10 +6,11 @@ from pathlib import Path
 import pytest
 
 from db import Stores
+from db.counts import collect_status
 from ingest.export_archive import ExportError
 from ingest.export_import import import_export
-from ingest.sample_export import TEAM_ID, write_sample_export
-from slack_helper.status import collect_status
+from sample.conversations import TEAM_ID
+from sample.export import write_sample_export
 from tests.conftest import shared_export
 from tests.helpers import assert_stores_agree, export_records
 

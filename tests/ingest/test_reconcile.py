@@ -1,20 +1,25 @@
 """Reconcile finds drift between the stores by id and hash, and repairs it in either direction."""
 
+import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 
-from db import Stores
+from db import StoreConfig, Stores
 from ingest.backfill import backfill
 from ingest.export_import import import_export
 from ingest.reconcile import reconcile
-from ingest.sample_export import TEAM_ID, write_sample_export
 from ingest.slack_api import SlackApi
 from mcp_server.contracts import SearchArgs
 from mcp_server.search import ranked_ids
+from sample.conversations import TEAM_ID
+from sample.export import write_sample_export
 from tests.fakes.slack_server import fake_slack
-from tests.helpers import assert_stores_agree
+from tests.helpers import assert_stores_agree, cli_env, seed_workspace
 from tests.ingest.test_backfill import NOW, make_workspace
 
 
@@ -104,3 +109,55 @@ def test_messages_stored_before_the_keyword_index_are_indexed_from_chroma(
     reconcile(stores, TEAM_ID)
     assert ranked_ids(stores, TEAM_ID, args, "keyword") == found
     assert reconcile(stores, TEAM_ID, dry_run=True).in_sync
+
+
+def test_reconcile_backfill_restores_the_workspace_it_was_asked_for(
+    stores: Stores, store_config: StoreConfig
+):
+    """`reconcile --backfill --workspace W` reads W's lost texts from Slack; a token of another
+    workspace is refused before anything is written, and W is left as it was."""
+    w = make_workspace()
+    other = "TOTHER01"
+    seed_workspace(stores, other, "Our own secret deploy notes", "CSECRET", "secret")
+    with fake_slack(w) as (url, _):
+        backfill(stores, SlackApi(w.token, url), now=NOW)
+        lost = sorted(r.id for r in stores.vectors.scan(w.team_id))[:4]
+        stores.vectors.collection(w.team_id).delete(ids=lost)
+        theirs = [r.id for r in stores.vectors.scan(other)]
+        stores.vectors.collection(other).delete(ids=theirs)
+        env = {
+            **os.environ,
+            **cli_env(store_config),
+            "SLACK_HELPER_SLACK_BOT_TOKEN": w.token,
+            "SLACK_HELPER_SLACK_API_URL": url,
+        }
+
+        def reconcile_cli(workspace: str) -> subprocess.CompletedProcess:
+            return subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "slack_helper",
+                    "reconcile",
+                    "--workspace",
+                    workspace,
+                    "--backfill",
+                    "--json",
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+
+        refused = reconcile_cli(other)
+        restored = reconcile_cli(w.team_id)
+
+    assert refused.returncode == 1
+    assert f"belongs to workspace {w.team_id}" in refused.stderr
+    assert restored.returncode == 0, restored.stderr
+    report = json.loads(restored.stdout)
+    assert report["workspace_id"] == w.team_id and report["missing"] == lost
+    assert report["after"]["missing"] == [] and report["after"]["stale"] == []
+    assert_stores_agree(stores, w.team_id)
+    assert set(lost) <= {r.id for r in stores.vectors.scan(w.team_id)}

@@ -8,10 +8,10 @@ from collections import Counter
 
 import pytest
 
-from db import StoreConfig, Stores, repository
+from db import StoreConfig, Stores
+from db.counts import collect_status, dead_items
 from ingest.worker import run_workers
 from ingest.writer import write_messages
-from slack_helper.status import collect_status
 from tests.helpers import assert_stores_agree, cli_env, empty_workspace, numbered_messages
 
 WS = "TSYNC001"
@@ -89,10 +89,7 @@ def test_bad_items_retry_alone_then_die_visibly(stores: Stores):
         run_workers(stores, [WS], workers=1)
 
     with stores.postgres.tenant(WS) as conn:
-        dead = {
-            message_id: (attempts, error)
-            for message_id, attempts, error in repository.dead_items(conn)
-        }
+        dead = {message_id: (attempts, error) for message_id, attempts, error in dead_items(conn)}
     assert set(dead) == {refused["id"], corrupt["id"]}
     assert dead[refused["id"]][0] == 5 and "InvalidArgumentError" in dead[refused["id"]][1]
     assert dead[corrupt["id"]][0] == 5 and "invalid payload" in dead[corrupt["id"]][1]

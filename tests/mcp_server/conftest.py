@@ -3,8 +3,8 @@
 import pytest
 
 from db import Stores
-from ingest.sample_export import TEAM_ID
 from mcp_server.tools import WorkspaceTools
+from sample.conversations import TEAM_ID
 
 
 @pytest.fixture(scope="module")

@@ -3,12 +3,13 @@ following edits and deletes, one workspace at a time."""
 
 from datetime import UTC, datetime
 
-from db import Stores, repository
+from db import Stores
+from db.channels import upsert_channels
+from db.filters import Filters
+from db.keywords import keyword_query
 from db.models import Channel, Message
 from ingest.writer import write_messages
 from mcp_server.contracts import SearchArgs
-from mcp_server.filters import Filters
-from mcp_server.keywords import keyword_query
 from mcp_server.search import ranked_ids
 from tests.helpers import empty_workspace, numbered_messages
 
@@ -63,7 +64,7 @@ def test_exact_terms_match_whole_tokens_whatever_their_case(stores: Stores):
 def test_most_terms_first_then_newest_within_the_filters(stores: Stores):
     empty_workspace(stores, WS)
     with stores.postgres.tenant(WS) as conn:
-        repository.upsert_channels(conn, WS, [Channel(channel_id="C2", name="deploys")])
+        upsert_channels(conn, WS, [Channel(channel_id="C2", name="deploys")])
     _write(
         stores,
         _message(1, "ERR_42 and WEB-311 together", day=1),

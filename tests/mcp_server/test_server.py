@@ -18,9 +18,9 @@ from agent.graph import run
 from agent.playbook import AgentContext
 from agent.toolbox import remote_toolbox
 from db import StoreConfig, Stores
-from ingest.sample_export import TEAM_ID
 from mcp_server.server import build_server
 from mcp_server.tokens import create_token
+from sample.conversations import TEAM_ID
 from tests.helpers import cli_env, seed_workspace
 
 pytestmark = pytest.mark.anyio

@@ -10,8 +10,8 @@ from pydantic import BaseModel
 from db.stores import StoreConfig, open_stores
 from ingest.export_import import import_export
 from ingest.progress import Progress
-from ingest.sample_export import write_sample_export
 from ingest.vector_sync import DRAIN_BATCH
+from sample.export import write_sample_export
 
 
 class IngestBench(BaseModel):

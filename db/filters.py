@@ -1,10 +1,25 @@
-"""A search's resolved filters, in the three forms the stores need: SQL, Chroma, and Python."""
+"""A search's resolved filters, in the three forms the stores need: SQL, Chroma, and Python,
+and what PostgreSQL knows about a filter before any vector is read."""
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
+
+import psycopg
 
 from db.models import split_message_id
-from mcp_server import lookup
+
+
+def where(required: Sequence[str], optional: Mapping[str, tuple[str, Any]]) -> tuple[str, dict]:
+    """An AND of the required clauses and of each optional `name: (clause, value)` whose value
+    is set (not None, not empty); those values become the named parameters."""
+    clauses, params = list(required) or ["true"], {}
+    for name, (clause, value) in optional.items():
+        if value is not None and value != []:
+            clauses.append(clause)
+            params[name] = value
+    return " AND ".join(clauses), params
 
 
 @dataclass
@@ -27,7 +42,7 @@ class Filters:
         """The filters over `message_metadata` (aliased `table`) for content messages, as a
         condition and its named parameters."""
         col = f"{table}." if table else ""
-        condition, params = lookup.where(
+        condition, params = where(
             [f"{col}is_content"],
             {
                 "channels": (f"{col}channel_id = ANY(%(channels)s)", self.channel_ids),
@@ -81,3 +96,27 @@ class Filters:
             and (self.since is None or stamp >= self.since.timestamp())
             and (self.until is None or stamp < self.until.timestamp())
         )
+
+
+def estimated_rows(conn: psycopg.Connection, filters: Filters | None) -> int:
+    """The planner's estimate of the content messages `filters` keep (None: all of them);
+    costs no heap reads, so it can size a search before any id is read."""
+    condition, params = filters.sql_condition() if filters else ("is_content", {})
+    row = conn.execute(
+        f"EXPLAIN (FORMAT JSON) SELECT 1 FROM message_metadata WHERE {condition}", params
+    ).fetchone()
+    assert row is not None  # EXPLAIN always answers
+    return int(row[0][0]["Plan"]["Plan Rows"])
+
+
+def kept_ids(conn: psycopg.Connection, filters: Filters, limit: int) -> list[str] | None:
+    """Every id the filter keeps, or None when that is more than `limit`."""
+    condition, params = filters.sql_condition()
+    ids = [
+        r[0]
+        for r in conn.execute(
+            f"SELECT message_id FROM message_metadata WHERE {condition} LIMIT {int(limit) + 1}",
+            params,
+        )
+    ]
+    return ids if len(ids) <= limit else None

@@ -1,0 +1,1 @@
+"""Benchmarks behind `slack-helper bench`: outside the runtime packages, run from the CLI."""

@@ -1,0 +1,81 @@
+"""Links and files of messages: added and removed by events, read for the tools."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from db.filters import where
+from db.models import Link
+
+
+def add_links(
+    conn: psycopg.Connection,
+    workspace_id: str,
+    message: str,
+    links: Sequence[Link],
+    created_at: datetime,
+) -> None:
+    """Record links unfurled on a stored message (each URL once)."""
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO links (workspace_id, message_id, url, link_type, domain, created_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            [(workspace_id, message, ln.url, ln.link_type, ln.domain, created_at) for ln in links],
+        )
+    conn.execute("UPDATE message_metadata SET has_links = true WHERE message_id = %s", [message])
+
+
+def delete_file(conn: psycopg.Connection, file_id: str) -> int:
+    """Forget a deleted file; returns from how many messages it went."""
+    return conn.execute("DELETE FROM files WHERE file_id = %s", [file_id]).rowcount
+
+
+def files_by_message(
+    conn: psycopg.Connection, message_ids: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each message's files (file_id, name, title, filetype, permalink), by file id."""
+    result: dict[str, list[dict[str, Any]]] = {}
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(
+            "SELECT message_id, file_id, name, title, filetype, permalink FROM files "
+            "WHERE message_id = ANY(%s) ORDER BY file_id",
+            [list(message_ids)],
+        )
+        for row in rows:
+            result.setdefault(row.pop("message_id"), []).append(row)
+    return result
+
+
+def top_links(
+    conn: psycopg.Connection,
+    *,
+    link_type: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Shared URLs ranked by reactions on the sharing messages: url, link_type, shares,
+    reactions, first_shared, last_shared, example_message_id."""
+    condition, params = where(
+        [],
+        {
+            "type": ("l.link_type = %(type)s", link_type),
+            "since": ("l.created_at >= %(since)s", since),
+            "until": ("l.created_at < %(until)s", until),
+        },
+    )
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            f"""SELECT l.url, min(l.link_type) AS link_type,
+                       count(DISTINCT l.message_id) AS shares,
+                       sum(m.reaction_count) AS reactions, min(l.created_at) AS first_shared,
+                       max(l.created_at) AS last_shared,
+                       min(l.message_id) AS example_message_id
+                FROM links l JOIN message_metadata m USING (workspace_id, message_id)
+                WHERE {condition}
+                GROUP BY l.url ORDER BY reactions DESC, shares DESC, l.url LIMIT %(n)s""",
+            {**params, "n": limit},
+        ).fetchall()
