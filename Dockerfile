@@ -11,6 +11,8 @@ COPY mcp_server ./mcp_server
 COPY agent ./agent
 COPY bot ./bot
 COPY evals ./evals
+COPY sample ./sample
+COPY bench ./bench
 COPY slack_helper ./slack_helper
 RUN pip install --no-cache-dir .
 
