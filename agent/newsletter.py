@@ -6,7 +6,7 @@ from collections import defaultdict
 import numpy as np
 
 from agent.contracts import Draft, Point, Request, Section
-from agent.playbook import AgentContext, call, done, quote_point, window_args
+from agent.playbook import AgentContext, call, done, quote_point, results, window_args
 from agent.toolbox import ToolOutcome
 from mcp_server.contracts import HistoryResult, MessageRef
 
@@ -48,7 +48,7 @@ INSTRUCTIONS = (
 
 def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
     """Step 1: the channels; then their history in the window, page by page."""
-    listed = done(outcomes, "list_channels")
+    listed = results(outcomes, "list_channels")
     if not listed:
         return [call("list_channels", {}, 1)]
     histories = [o for o in outcomes if o.name == "channel_history"]
@@ -56,7 +56,7 @@ def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
         wanted = {c.lstrip("#") for c in request.channels}
         names = [
             c["name"]
-            for c in (listed[0].data or {}).get("channels", [])
+            for c in listed[0]["channels"]
             if c["messages"] and (c["name"] in wanted or c["channel_id"] in wanted or not wanted)
         ]
         return [call("channel_history", _page(request, name), 2, n) for n, name in enumerate(names)]

@@ -55,7 +55,7 @@ def done(outcomes: list[ToolOutcome], name: str) -> list[ToolOutcome]:
 
 def results(outcomes: list[ToolOutcome], name: str) -> list[dict[str, Any]]:
     """The structured results of one tool's successful calls."""
-    return [o.data for o in outcomes if o.name == name and o.ok and o.data is not None]
+    return [o.data for o in done(outcomes, name) if o.data is not None]
 
 
 def quote_point(ref: MessageRef, limit: int = 280) -> Point:

@@ -44,12 +44,6 @@ def upsert_channels(
         )
 
 
-def channel_name(conn: psycopg.Connection, channel_id: str) -> str | None:
-    """The name of one channel of the bound workspace."""
-    row = conn.execute("SELECT name FROM channels WHERE channel_id = %s", [channel_id]).fetchone()
-    return row[0] if row else None
-
-
 def replace_bookmarks(
     conn: psycopg.Connection, workspace_id: str, channel_id: str, bookmarks: Sequence[Bookmark]
 ) -> None:

@@ -3,6 +3,7 @@ message or per window for the tools."""
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import psycopg
 from pydantic import BaseModel
@@ -10,29 +11,13 @@ from pydantic import BaseModel
 from db.filters import where
 
 
-class EmojiCount(BaseModel):
-    """One emoji's count and who gave it."""
-
-    emoji: str
-    count: int
-    users: list[str]
-
-
-class ReactorCount(BaseModel):
-    """How many reactions one person gave."""
-
-    user_id: str
-    user: str | None
-    count: int
-
-
 class ReactionWindow(BaseModel):
-    """A channel's or a time window's reactions: per emoji, the most reacted messages, and
-    the people who react most."""
+    """A channel's or a time window's reactions: per emoji (emoji, count, users), the most
+    reacted messages, and the people who react most (user_id, user, count)."""
 
-    per_emoji: list[EmojiCount]
+    per_emoji: list[dict[str, Any]]
     top_message_ids: list[str]
-    top_reactors: list[ReactorCount]
+    top_reactors: list[dict[str, Any]]
 
 
 def set_reaction(
@@ -59,8 +44,9 @@ def set_reaction(
 
 def reactions_by_message(
     conn: psycopg.Connection, message_ids: Sequence[str], emoji: str | None = None
-) -> dict[str, list[EmojiCount]]:
-    """Each message's reactions (optionally one emoji), most given first."""
+) -> dict[str, list[dict[str, Any]]]:
+    """Each message's reactions (optionally one emoji) as emoji, count, users: most given
+    first."""
     rows = conn.execute(
         """SELECT message_id, emoji, count(*), array_agg(user_id ORDER BY user_id)
            FROM reactions WHERE message_id = ANY(%(ids)s)
@@ -68,9 +54,9 @@ def reactions_by_message(
            GROUP BY message_id, emoji ORDER BY count(*) DESC, emoji""",
         {"ids": list(message_ids), "emoji": emoji},
     ).fetchall()
-    result: dict[str, list[EmojiCount]] = {}
+    result: dict[str, list[dict[str, Any]]] = {}
     for message, name, count, users in rows:
-        result.setdefault(message, []).append(EmojiCount(emoji=name, count=count, users=users))
+        result.setdefault(message, []).append({"emoji": name, "count": count, "users": users})
     return result
 
 
@@ -113,7 +99,7 @@ def reaction_window(
         params,
     ).fetchall()
     return ReactionWindow(
-        per_emoji=[EmojiCount(emoji=e, count=n, users=sorted(u)) for e, n, u in per_emoji],
+        per_emoji=[{"emoji": e, "count": n, "users": sorted(u)} for e, n, u in per_emoji],
         top_message_ids=[r[0] for r in top],
-        top_reactors=[ReactorCount(user_id=i, user=name, count=n) for i, name, n in reactors],
+        top_reactors=[{"user_id": i, "user": name, "count": n} for i, name, n in reactors],
     )

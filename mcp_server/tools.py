@@ -16,7 +16,7 @@ from db.attachments import files_by_message, top_links
 from db.channels import channel_summaries
 from db.message_reads import history_page, message_id_at, thread_ids
 from db.people import search_users, user_summary
-from db.reactions import EmojiCount, reaction_window, reactions_by_message
+from db.reactions import reaction_window, reactions_by_message
 from db.stores import Stores
 from mcp_server import lookup
 from mcp_server.contracts import (
@@ -169,11 +169,11 @@ class WorkspaceTools:
                 raise ToolInputError(f"no message {message_id!r} in this workspace")
             return ReactionsResult(message=refs[0], reactions=reactions.get(message_id, []))
         return ReactionsResult(
-            reactions=[ReactionCount(**e.model_dump()) for e in window.per_emoji],
+            reactions=[ReactionCount(**e) for e in window.per_emoji],
             top_messages=lookup.message_refs(
                 self.stores, self.workspace_id, window.top_message_ids
             ),
-            top_reactors=[PersonCount(**p.model_dump()) for p in window.top_reactors],
+            top_reactors=[PersonCount(**p) for p in window.top_reactors],
         )
 
     @tool
@@ -242,12 +242,9 @@ class WorkspaceTools:
 
 
 def _reaction_counts(
-    by_message: dict[str, list[EmojiCount]],
+    by_message: dict[str, list[dict[str, Any]]],
 ) -> dict[str, list[ReactionCount]]:
-    return {
-        message: [ReactionCount(**e.model_dump()) for e in emoji]
-        for message, emoji in by_message.items()
-    }
+    return {message: [ReactionCount(**e) for e in emoji] for message, emoji in by_message.items()}
 
 
 def _jsonable(value):

@@ -75,8 +75,7 @@ def settings() -> Settings:
     """The invocation's settings."""
     loaded = _invocation.get()
     if loaded is None:
-        loaded = Settings()
-        _invocation.set(loaded)
+        raise RuntimeError("the root command's callback reads the settings before any command")
     return loaded
 
 
