@@ -1,5 +1,6 @@
 """Ordered SQL migrations, recorded in schema_migrations, and the application role's grants."""
 
+import logging
 from importlib.resources import files
 
 import psycopg
@@ -23,6 +24,29 @@ READER_TABLES = (
     "bookmarks",
     "thread_participants",
 )
+
+# Catalog views every role may read by default that would tell a user's SQL about other roles,
+# sessions, settings, policies, or every tenant's row counts and value statistics. The parser
+# already refuses them; revoking them in this database is the second wall.
+HIDDEN_CATALOG_VIEWS = (
+    "pg_roles",
+    "pg_user",
+    "pg_group",
+    "pg_database",
+    "pg_settings",
+    "pg_stat_activity",
+    "pg_stat_database",
+    "pg_stat_all_tables",
+    "pg_stat_user_tables",
+    "pg_statio_all_tables",
+    "pg_statio_user_tables",
+    "pg_class",
+    "pg_stats",
+    "pg_policy",
+    "pg_policies",
+)
+
+log = logging.getLogger(__name__)
 
 _CREATE_LEDGER = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -105,6 +129,22 @@ def ensure_app_roles(conn: psycopg.Connection, role: str, password: str | None) 
             conn.execute(
                 sql.SQL(statement).format(db=database, role=ident, reader=reader, tables=tables)
             )
+        _hide_catalogs(conn, ident)
+
+
+def _hide_catalogs(conn: psycopg.Connection, app_role: sql.Identifier) -> None:
+    """Revoke HIDDEN_CATALOG_VIEWS from PUBLIC here (the application role keeps them).
+
+    Only a superuser may; an operator that is not one gets a warning, and the parser's table
+    allowlist stays the only wall.
+    """
+    views = sql.SQL(", ").join(sql.Identifier("pg_catalog", v) for v in HIDDEN_CATALOG_VIEWS)
+    try:
+        with conn.transaction():
+            conn.execute(sql.SQL("REVOKE SELECT ON {} FROM PUBLIC").format(views))
+            conn.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(views, app_role))
+    except psycopg.errors.InsufficientPrivilege as exc:
+        log.warning("catalog views stay readable by every role: %s", exc)
 
 
 def reader_role(role: str) -> str:

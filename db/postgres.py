@@ -54,10 +54,12 @@ class Postgres:
     def reader(self, workspace_id: str, timeout_ms: int) -> Iterator[psycopg.Connection]:
         """One READ ONLY transaction as the reader role, scoped and time-limited."""
         with self.reader_pool.connection() as conn:
-            # one round trip for all three (each is a p95 millisecond of a metadata query)
+            # one round trip for all (each is a p95 millisecond of a metadata query); work_mem
+            # bounds what one sort or hash of a user's query may hold before spilling to disk
             conn.execute(
                 "SELECT set_config('transaction_read_only', 'on', true), "
                 "set_config('statement_timeout', %s, true), "
+                "set_config('work_mem', '8MB', true), "
                 "set_config('app.current_workspace', %s, true)",
                 [str(timeout_ms), workspace_id],
             )

@@ -18,6 +18,7 @@ from db.message_reads import history_page, message_id_at, thread_ids
 from db.people import search_users, user_summary
 from db.reactions import reaction_window, reactions_by_message
 from db.stores import Stores
+from db.user_sql import ResultTooLargeError, run_capped
 from mcp_server import lookup
 from mcp_server.contracts import (
     ChannelInfo,
@@ -70,12 +71,19 @@ class WorkspaceTools:
     """Every tool over one workspace's stores."""
 
     def __init__(
-        self, stores: Stores, workspace_id: str, *, sql_timeout_ms: int = 2000, row_cap: int = 500
+        self,
+        stores: Stores,
+        workspace_id: str,
+        *,
+        sql_timeout_ms: int = 2000,
+        row_cap: int = 500,
+        result_bytes: int = 1_000_000,
     ):
         self.stores = stores
         self.workspace_id = workspace_id
         self.sql_timeout_ms = sql_timeout_ms
         self.row_cap = row_cap
+        self.result_bytes = result_bytes
 
     @tool
     def semantic_search(self, args: SearchArgs) -> SearchResult:
@@ -90,16 +98,16 @@ class WorkspaceTools:
         message text). Call describe_schema first for tables, columns and examples. Results are
         capped; `truncated` says when to aggregate or add LIMIT."""
         try:
-            check_select(args.sql)
+            query = check_select(args.sql)
         except UnsafeSqlError as exc:
             raise ToolInputError(str(exc)) from exc
         try:
             with self.stores.postgres.reader(self.workspace_id, self.sql_timeout_ms) as conn:
-                # RawCursor: PostgreSQL's own $1 placeholders, and '%' in the SQL stays literal
-                with psycopg.RawCursor(conn) as cursor:
-                    cursor.execute(args.sql, args.params or None)
-                    columns = [c.name for c in cursor.description or []]
-                    rows = cursor.fetchmany(self.row_cap + 1)
+                result = run_capped(
+                    conn, query, args.params, row_cap=self.row_cap, byte_cap=self.result_bytes
+                )
+        except ResultTooLargeError as exc:
+            raise ToolInputError(str(exc)) from exc
         except psycopg.errors.QueryCanceled as exc:
             raise ToolInputError(
                 f"query took longer than {self.sql_timeout_ms} ms; filter by time or aggregate"
@@ -110,13 +118,16 @@ class WorkspaceTools:
             psycopg.errors.UndefinedFunction,
             psycopg.errors.DataError,
             psycopg.errors.GroupingError,
+            psycopg.errors.ProgramLimitExceeded,
+            psycopg.errors.StatementTooComplex,
+            psycopg.errors.OutOfMemory,
             psycopg.ProgrammingError,
         ) as exc:
             raise ToolInputError(f"query failed: {exc}".strip()) from exc
         return SqlResult(
-            columns=columns,
-            rows=[[_jsonable(v) for v in row] for row in rows[: self.row_cap]],
-            truncated=len(rows) > self.row_cap,
+            columns=result.columns,
+            rows=[[_jsonable(v) for v in row] for row in result.rows],
+            truncated=result.truncated,
         )
 
     @tool

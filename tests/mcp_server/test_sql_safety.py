@@ -43,10 +43,25 @@ HOSTILE = {
     "SELECT $$; DROP TABLE users; $$": None,  # a dollar-quoted string: one harmless SELECT
     "SELECT 1 -- ; DROP TABLE users": None,  # a comment: one harmless SELECT
     "SELEC * FROM users": "does not parse",
+    # a WITH name is judged by its body, not by the name it gives itself
+    "WITH pg_roles AS (SELECT * FROM pg_roles) SELECT rolname FROM pg_roles": "pg_roles",
+    "WITH users AS (SELECT * FROM pg_stat_activity) SELECT * FROM users": "pg_stat_activity",
+    "WITH a AS (SELECT * FROM b), b AS (SELECT * FROM pg_class) SELECT * FROM a": "not available",
+    "WITH x AS (SELECT 1) SELECT * FROM (WITH y AS (SELECT * FROM x) SELECT * FROM pg_user) q": (
+        "pg_user"
+    ),
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3) SELECT * FROM n": (
+        None
+    ),
+    "WITH c AS (SELECT channel_id FROM channels) SELECT count(*) FROM c": None,
+    # the parser recurses in C: text like this once overflowed its stack and killed the server
+    "SELECT " + "+".join(["1"] * 30_000): "characters",
+    "SELECT " + "(" * 200 + "1" + ")" * 200: "brackets deep",
+    "SELECT ARRAY" + "[" * 100 + "1" + "]" * 100: "brackets deep",
 }
 
 
-@pytest.mark.parametrize("sql", sorted(HOSTILE))
+@pytest.mark.parametrize("sql", sorted(HOSTILE), ids=lambda sql: sql[:60])
 def test_parser_refuses_or_passes_only_harmless_text(sql: str):
     expected = HOSTILE[sql]
     if expected is None:
@@ -84,6 +99,59 @@ def test_huge_cross_join_is_stopped_by_the_timeout(tools: WorkspaceTools):
                 "message_metadata c, message_metadata d"
             )
         )
+
+
+def test_a_huge_value_is_refused_before_it_is_sent(tools: WorkspaceTools):
+    with pytest.raises(ToolInputError, match="over 1,000,000 bytes"):
+        tools.sql_metadata_query(SqlArgs(sql="SELECT format('%300000000s', 'x')"))
+
+
+def test_rows_stop_at_the_byte_cap_and_say_so(tools: WorkspaceTools):
+    frugal = WorkspaceTools(tools.stores, tools.workspace_id, result_bytes=10_000)
+    result = frugal.sql_metadata_query(
+        SqlArgs(sql="SELECT i, format('%1000s', 'x') AS pad FROM generate_series(1, 1000) AS i")
+    )
+    assert result.truncated
+    assert [row[0] for row in result.rows] == list(range(1, len(result.rows) + 1))
+    assert 5 <= len(result.rows) <= 10
+    assert all(len(row[1]) == 1000 for row in result.rows)
+
+
+def test_the_wrapper_keeps_what_the_query_said(tools: WorkspaceTools):
+    """Duplicate column names, ORDER BY, '%', params and a trailing comment survive the caps."""
+    result = tools.sql_metadata_query(
+        SqlArgs(
+            sql="SELECT i, i * 2, '100%' AS pct, $1::text AS p FROM generate_series(1, 3) AS i "
+            "ORDER BY i DESC; -- newest first",
+            params=["given"],
+        )
+    )
+    assert result.columns == ["i", "?column?", "pct", "p"]
+    assert result.rows == [
+        [3, 6, "100%", "given"],
+        [2, 4, "100%", "given"],
+        [1, 2, "100%", "given"],
+    ]
+    assert not result.truncated
+    assert tools.sql_metadata_query(SqlArgs(sql="SELECT FROM channels LIMIT 2")).rows == [[], []]
+
+
+def test_the_reader_role_cannot_read_catalogs_of_roles_sessions_or_statistics(
+    tools: WorkspaceTools,
+):
+    for view in (
+        "pg_roles",
+        "pg_user",
+        "pg_stat_activity",
+        "pg_stat_user_tables",
+        "pg_class",
+        "pg_policies",
+        "pg_stats",
+        "pg_settings",
+    ):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            with tools.stores.postgres.reader(tools.workspace_id, 2000) as conn:
+                conn.execute(f"SELECT * FROM pg_catalog.{view} LIMIT 1")
 
 
 def test_the_reader_role_is_harmless_even_without_the_parser(tools: WorkspaceTools):
