@@ -222,7 +222,9 @@ class HistoryArgs(BaseModel):
     since: datetime | None = None
     until: datetime | None = None
     limit: int = Field(50, ge=1, le=200)
-    cursor: str | None = Field(None, description="next_cursor from the previous page.")
+    cursor: str | None = Field(
+        None, max_length=64, description="next_cursor from the previous page."
+    )
 
 
 class HistoryResult(BaseModel):

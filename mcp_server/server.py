@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, get_type_hints
 
 import anyio
+import uvicorn
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.fastmcp import Context, FastMCP
@@ -19,6 +20,7 @@ from mcp.server.fastmcp.exceptions import ToolError
 from pydantic import AnyHttpUrl, BaseModel
 
 from db.stores import Stores
+from mcp_server.body_guard import BodyGuard, json_rpc_body
 from mcp_server.errors import ToolInputError
 from mcp_server.tokens import StoreTokenVerifier
 from mcp_server.tools import WorkspaceTools, tool_methods
@@ -98,13 +100,31 @@ def _tools_for(ctx: Context) -> WorkspaceTools:
     return WorkspaceTools(state.stores, workspace_id)
 
 
+MAX_ERROR_CHARS = 500
+# far above any tool call (SQL is capped at 10,000 characters), far below what hurts memory
+MAX_BODY_BYTES = 1 << 20
+
+
+def serve_http(server: FastMCP) -> None:
+    """Streamable HTTP at /mcp, each POST body size-capped and parsed before the SDK sees it."""
+    app = BodyGuard(server.streamable_http_app(), max_bytes=MAX_BODY_BYTES, check=json_rpc_body)
+    uvicorn.run(app, host=server.settings.host, port=server.settings.port, log_level="warning")
+
+
 async def _call(method: Callable[[], Any]) -> Any:
     """Run a blocking tool in a worker thread, so independent calls of one client run in
     parallel and the event loop keeps serving other sessions."""
     try:
         return await anyio.to_thread.run_sync(method)
     except ToolInputError as exc:
-        raise ToolError(str(exc)) from exc
+        raise ToolError(_brief(str(exc))) from exc
+
+
+def _brief(message: str) -> str:
+    """An error names what was wrong; it never echoes a megabyte of the caller's input back."""
+    if len(message) <= MAX_ERROR_CHARS:
+        return message
+    return f"{message[:MAX_ERROR_CHARS]}… ({len(message):,} characters in all)"
 
 
 def _mcp_tool(name: str, method: Callable[..., Any]) -> Callable[..., Any]:

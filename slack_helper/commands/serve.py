@@ -31,7 +31,7 @@ def mcp(
         return
     if transport not in ("stdio", "http"):
         raise typer.BadParameter("use stdio or http", param_hint="--transport")
-    from mcp_server.server import build_server
+    from mcp_server.server import build_server, serve_http
 
     with stores() as opened:
         if transport == "stdio":
@@ -39,7 +39,7 @@ def mcp(
         else:
             url = f"http://{host}:{port}"
             err_console.print(f"MCP over streamable HTTP at {url}/mcp (bearer token required)")
-            build_server(opened, http_url=url, host=host, port=port).run("streamable-http")
+            serve_http(build_server(opened, http_url=url, host=host, port=port))
 
 
 @token_app.command("create")

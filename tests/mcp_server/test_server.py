@@ -197,3 +197,54 @@ async def test_the_agent_loads_its_tools_from_a_remote_server(
 
     assert result.found
     assert result.citations[0].message_id == f"{TEAM_ID}:C02ENG:1709546400.900000"
+
+
+async def test_hostile_calls_are_tool_errors_and_the_server_keeps_answering(
+    http_server: str, sample_stores: Stores
+):
+    """A request that once overflowed the parser's C stack, a 300 MB value and a 1 MB cursor:
+    each a short tool error, and the next request is answered."""
+    headers = {"Authorization": f"Bearer {create_token(sample_stores, TEAM_ID, 'attacker')}"}
+    async with streamablehttp_client(http_server, headers=headers) as (read, write, _):
+        async with ClientSession(read, write) as client:
+            await client.initialize()
+            deep = await client.call_tool(
+                "sql_metadata_query", {"sql": "SELECT " + "+".join(["1"] * 30_000)}
+            )
+            assert deep.isError and "the limit is 10,000" in deep.content[0].text
+            huge = await client.call_tool(
+                "sql_metadata_query", {"sql": "SELECT format('%300000000s', 'x')"}
+            )
+            assert huge.isError and len(huge.content[0].text) < 1000
+            cursor = await client.call_tool(
+                "channel_history", {"channel": "general", "cursor": "9" * 1_000_000}
+            )
+            assert cursor.isError and len(cursor.content[0].text) < 2000
+            channels = await client.call_tool("list_channels", {})
+            assert len(channels.structuredContent["channels"]) == 6
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b'{"jsonrpc": "2.0", "id": 1, "method": "\xff\xfe"}', 400),
+        (b"[" * 100_000 + b"]" * 100_000, 400),
+        (b'{"jsonrpc": "2.0", "id": 1, "method": "' + b"x" * 2_000_000 + b'"}', 413),
+    ],
+    ids=["invalid-utf8", "deep-json", "two-megabytes"],
+)
+def test_a_malformed_or_huge_json_rpc_body_is_refused(
+    http_server: str, sample_stores: Stores, body: bytes, status: int
+):
+    token = create_token(sample_stores, TEAM_ID, "malformed")
+    response = httpx.post(
+        http_server,
+        content=body,
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "Accept": "application/json, text/event-stream",
+        },
+    )
+    assert response.status_code == status
+    assert len(response.content) < 2000
