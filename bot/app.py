@@ -4,17 +4,18 @@ OAuth installs stored in PostgreSQL."""
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import anyio
 import uvicorn
 from pydantic import BaseModel, SecretStr
-from slack_bolt import App
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.starlette import SlackRequestHandler
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Route
@@ -23,8 +24,11 @@ from bot.answers import BotServices
 from bot.installations import PgInstallationStore, PgOAuthStateStore, TokenCipher
 from bot.listeners import register
 from bot.schedules import NewsletterScheduler
+from mcp_server.body_guard import BodyCheck, BodyGuard, Refusal
 
 log = logging.getLogger(__name__)
+# Slack's own payloads are kilobytes; a megabyte leaves room and bounds what a stranger can send
+MAX_BODY_BYTES = 1 << 20
 BOT_SCOPES = [
     "app_mentions:read",
     "bookmarks:read",
@@ -89,8 +93,22 @@ def build_app(bot: BotServices, config: BotConfig) -> App:
             signing_secret=secret,
             client=WebClient(token=token, base_url=base_url),
         )
+        app.use(only_the_token_team)
     register(app, bot)
     return app
+
+
+def only_the_token_team(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
+    """Bot-token mode: the token belongs to one team (auth.test says which), so a request
+    naming another team is refused, never stored into or answered from that team's data.
+    (With OAuth installs Bolt already finds the token by the request's team.)"""
+    token_team = context.authorize_result.team_id if context.authorize_result else None
+    if token_team and context.team_id and context.team_id != token_team:
+        log.warning(
+            "refused a request for team %s; this token is %s's", context.team_id, token_team
+        )
+        return BoltResponse(status=403, body="this app serves another workspace")
+    return next()
 
 
 def client_factory(app: App) -> Callable[[str], WebClient | None]:
@@ -107,8 +125,12 @@ def client_factory(app: App) -> Callable[[str], WebClient | None]:
     return client_for
 
 
-def http_asgi(app: App) -> Starlette:
-    """Events, interactivity and slash commands at /slack/events; the OAuth install pages."""
+def http_asgi(app: App, signing_secret: str) -> BodyGuard:
+    """Events, interactivity and slash commands at /slack/events; the OAuth install pages.
+
+    Every POST body is size-capped and its signature checked on the raw bytes before Bolt
+    parses it, so an unsigned body costs nothing and malformed JSON from a stranger is a 401.
+    """
     handler = SlackRequestHandler(app)
 
     async def events(request: Request):
@@ -119,13 +141,29 @@ def http_asgi(app: App) -> Starlette:
     async def oauth(request: Request):
         return await handler.handle(request)
 
-    return Starlette(
+    routes = Starlette(
         routes=[
             Route("/slack/events", endpoint=events, methods=["POST"]),
             Route("/slack/install", endpoint=oauth, methods=["GET"]),
             Route("/slack/oauth_redirect", endpoint=oauth, methods=["GET"]),
         ]
     )
+    return BodyGuard(routes, max_bytes=MAX_BODY_BYTES, check=signed_by(signing_secret))
+
+
+def signed_by(signing_secret: str) -> BodyCheck:
+    """A body check: Slack's v0 signature over the raw bytes, at most five minutes old."""
+    verifier = SignatureVerifier(signing_secret)
+
+    def check(body: bytes, headers: Mapping[str, str]) -> None:
+        try:
+            valid = verifier.is_valid_request(body, headers)
+        except (ValueError, TypeError):  # a timestamp that is no number, a non-ASCII signature
+            valid = False
+        if not valid:
+            raise Refusal(401, {"error": "invalid or missing Slack signature"})
+
+    return check
 
 
 def serve(
@@ -136,6 +174,7 @@ def serve(
     host: str,
     port: int,
     app_token: str | None,
+    signing_secret: str | None,
     started: threading.Event | None = None,
 ) -> None:
     """Run the bot until interrupted, with the newsletter scheduler alongside."""
@@ -151,8 +190,12 @@ def serve(
                 started.set()
             handler.start()
         else:
+            if not signing_secret:
+                raise ValueError("HTTP mode needs SLACK_HELPER_SLACK_SIGNING_SECRET")
             server = uvicorn.Server(
-                uvicorn.Config(http_asgi(app), host=host, port=port, log_level="warning")
+                uvicorn.Config(
+                    http_asgi(app, signing_secret), host=host, port=port, log_level="warning"
+                )
             )
             if started:
                 started.set()

@@ -76,4 +76,13 @@ def bot(
         err_console.print(
             f"bot listening ({mode})" + (f" on {host}:{port}" if mode == "http" else "")
         )
-        serve(slack_app, services, mode=mode, host=host, port=port, app_token=app_token)
+        secret = config.slack_signing_secret
+        serve(
+            slack_app,
+            services,
+            mode=mode,
+            host=host,
+            port=port,
+            app_token=app_token,
+            signing_secret=secret.get_secret_value() if secret else None,
+        )

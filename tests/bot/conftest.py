@@ -102,7 +102,7 @@ def running_bot(
         services.setup_memory()
         app = build_app(services, config.model_copy(update={"api_url": api_url}))
         server = uvicorn.Server(
-            uvicorn.Config(http_asgi(app), host="127.0.0.1", port=0, log_level="warning")
+            uvicorn.Config(http_asgi(app, SECRET), host="127.0.0.1", port=0, log_level="warning")
         )
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
