@@ -32,7 +32,13 @@ def upsert_workspace(conn: psycopg.Connection, workspace: Workspace) -> None:
 
 def workspace_stored(conn: psycopg.Connection) -> bool:
     """Whether the bound workspace has its row (it was imported, backfilled or installed)."""
-    return conn.execute("SELECT 1 FROM workspaces").fetchone() is not None
+    return bound_workspace(conn) is not None
+
+
+def bound_workspace(conn: psycopg.Connection) -> Workspace | None:
+    """The bound workspace's row, if it has one (row-level security shows only that one)."""
+    with conn.cursor(row_factory=class_row(Workspace)) as cur:
+        return cur.execute("SELECT workspace_id, name, domain FROM workspaces").fetchone()
 
 
 def workspace_url(workspace: Workspace) -> str | None:

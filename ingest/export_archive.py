@@ -1,11 +1,19 @@
-"""Read a Slack export, ZIP or unpacked folder, one JSON file at a time."""
+"""Read a Slack export, ZIP or unpacked folder, one JSON file at a time.
+
+An export may come from anyone, so reading it is bounded: no file expands past
+`max_file_bytes` (a ZIP bomb's member is refused after that many bytes, or at once when its
+header admits its size), a folder's symbolic links are not followed, and parsed JSON holds no
+NUL characters or lone surrogates (PostgreSQL and UTF-8 accept neither).
+"""
 
 import json
+import os
 import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 _CONVERSATION_LISTS = ("channels.json", "groups.json", "dms.json", "mpims.json")
+DEFAULT_MAX_FILE_BYTES = 64 << 20  # a day file is kilobytes; users.json of 20,000 people ~40 MB
 
 
 class ExportError(Exception):
@@ -15,12 +23,13 @@ class ExportError(Exception):
 class ExportArchive:
     """A Slack export. Members are addressed by paths relative to the export's root."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES):
         self.path = path
         self.name = path.stem if path.is_file() else path.name
+        self.max_file_bytes = max_file_bytes
         self._zip: zipfile.ZipFile | None = None
         if path.is_dir():
-            members = [p.relative_to(path).as_posix() for p in path.rglob("*.json")]
+            members = _folder_members(path)
         elif path.is_file():
             try:
                 self._zip = zipfile.ZipFile(path)
@@ -52,14 +61,33 @@ class ExportArchive:
         return member in self._members
 
     def read_bytes(self, member: str) -> bytes:
-        """The raw bytes of one member."""
+        """The raw bytes of one member, at most `max_file_bytes` of them."""
         full = (self._root / member).as_posix()
         try:
-            if self._zip is not None:
-                return self._zip.read(full)
-            return (self.path / full).read_bytes()
-        except (OSError, KeyError, zipfile.BadZipFile) as exc:
+            data = self._read_zipped(full) if self._zip is not None else self._read_file(full)
+        except (OSError, KeyError, zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
             raise ExportError(f"{self.path}: cannot read {member}: {exc}") from exc
+        if data is None or len(data) > self.max_file_bytes:
+            raise ExportError(
+                f"{member}: larger than {self.max_file_bytes >> 20} MiB "
+                "(SLACK_HELPER_EXPORT_MAX_FILE_MB); refused unread"
+            )
+        return data
+
+    def _read_zipped(self, full: str) -> bytes | None:
+        assert self._zip is not None
+        info = self._zip.getinfo(full)
+        if info.file_size > self.max_file_bytes:
+            return None  # the header admits it; a lying header is caught by the bounded read
+        with self._zip.open(info) as stream:
+            return stream.read(self.max_file_bytes + 1)
+
+    def _read_file(self, full: str) -> bytes | None:
+        file = self.path / full
+        if file.is_symlink() or not file.resolve().is_relative_to(self.path.resolve()):
+            raise OSError(f"{full} links outside the export")
+        with file.open("rb") as stream:
+            return stream.read(self.max_file_bytes + 1)
 
     def read_json(self, member: str) -> Any:
         """Parse one member; malformed JSON is an ExportError naming it."""
@@ -76,11 +104,41 @@ class ExportArchive:
 
 
 def parse_json(data: bytes, member: str) -> Any:
-    """json.loads with an error that names the file and the position."""
+    """json.loads with an error that names the file and the position; strings made storable."""
     try:
-        return json.loads(data)
+        return _storable(json.loads(data))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ExportError(f"{member}: malformed JSON ({exc})") from exc
+    except RecursionError as exc:
+        raise ExportError(f"{member}: JSON nested too deeply to read") from exc
+
+
+def _storable(value: Any) -> Any:
+    """Every string without NUL and with lone surrogates replaced, in lists and objects too."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            value = value.replace("\x00", "")
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            value = value.encode(errors="replace").decode()
+        return value
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    return value
+
+
+def _folder_members(path: Path) -> list[str]:
+    """The JSON files under an export folder, not following symbolic links anywhere."""
+    found = []
+    for folder, _, names in os.walk(path, followlinks=False):
+        for name in names:
+            file = Path(folder, name)
+            if name.endswith(".json") and not file.is_symlink():
+                found.append(file.relative_to(path).as_posix())
+    return found
 
 
 def _find_root(members: list[str], path: Path) -> PurePosixPath:

@@ -1,11 +1,12 @@
 """Import a Slack export into both stores: resumable, idempotent, batched transactions."""
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from db.channels import upsert_channels
 from db.checkpoints import record_sync, sync_checkpoints
@@ -13,8 +14,8 @@ from db.messages import refresh_thread_participants
 from db.models import Channel, ChannelKind, Message, User, Workspace
 from db.people import upsert_users
 from db.stores import Stores
-from db.workspaces import upsert_workspace
-from ingest.export_archive import ExportArchive, ExportError, parse_json
+from db.workspaces import bound_workspace, upsert_workspace
+from ingest.export_archive import DEFAULT_MAX_FILE_BYTES, ExportArchive, ExportError, parse_json
 from ingest.normalise import (
     Directory,
     channel_from_slack,
@@ -34,6 +35,11 @@ _LISTS: tuple[tuple[str, ChannelKind], ...] = (
     ("dms.json", "im"),
     ("mpims.json", "mpim"),
 )
+# Slack's ids are upper-case letters and digits (T024BE7LD, C061A3E0Y); anything else in an
+# export's team or channel id would end up in permalinks, ids and collection names.
+_SLACK_ID = re.compile(r"[A-Z0-9]{2,32}")
+# What one malformed message object raises in normalising; it is skipped, not the whole file.
+_BAD_OBJECT = (ValueError, TypeError, KeyError, AttributeError, OverflowError, ValidationError)
 
 
 class ImportReport(BaseModel):
@@ -54,6 +60,9 @@ def import_export(
     path: Path,
     workspace_name: str | None = None,
     progress: Progress | None = None,
+    *,
+    into: str | None = None,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> ImportReport:
     """Import the export at `path` (ZIP or folder) into PostgreSQL, and its texts into Chroma.
 
@@ -61,11 +70,14 @@ def import_export(
     outbox is drained into Chroma concurrently and to the end before returning. A day file
     already imported with the same content is skipped, so a rerun changes nothing and a run
     killed at any point is completed by the next one. A malformed day file is reported and
-    skipped; what was stored before stays as it was.
+    skipped, as is a malformed message in a good one; what was stored before stays as it was.
+
+    An export whose team id is already stored under another name is refused unless `into`
+    names that workspace: a stray export must not rename and overwrite someone's workspace.
     """
     progress = progress or NoProgress()
-    with ExportArchive(path) as archive:
-        plan = _register_workspace(stores, archive, workspace_name)
+    with ExportArchive(path, max_file_bytes) as archive:
+        plan = _register_workspace(stores, archive, workspace_name, into)
         report = ImportReport(
             workspace_id=plan.workspace_id, name=plan.name, warnings=plan.warnings
         )
@@ -91,15 +103,24 @@ class _ImportPlan:
 
 
 def _register_workspace(
-    stores: Stores, archive: ExportArchive, workspace_name: str | None
+    stores: Stores, archive: ExportArchive, workspace_name: str | None, into: str | None
 ) -> _ImportPlan:
     """Store the workspace, its users and channels; list the day files still to import."""
     users, team_id, warnings = _read_users(archive)
     name = workspace_name or archive.name
     workspace = Workspace(workspace_id=workspace_id_for(team_id, name), name=name)
     ws = workspace.workspace_id
-    channels, folders = _read_channels(archive)
+    if into is not None and into != ws:
+        raise ExportError(f"this export is workspace {ws}, not {into}; nothing imported")
+    channels, folders = _read_channels(archive, warnings)
     with stores.postgres.tenant(ws) as conn:
+        existing = bound_workspace(conn)
+        if existing is not None and existing.name != name and into != ws:
+            raise ExportError(
+                f"workspace {ws} is already stored as {existing.name!r} and this export would "
+                f"rename it {name!r}; to import into it anyway pass --into {ws} (or --name "
+                f"{existing.name!r}); nothing imported"
+            )
         upsert_workspace(conn, workspace)
         upsert_users(conn, ws, users)
         upsert_channels(conn, ws, channels)
@@ -138,16 +159,16 @@ def _import_day_files(
     """Parse changed day files and write them in batches of about BATCH_MESSAGES messages."""
     batch = _Batch()
     for channel, member in plan.day_files:
-        data = archive.read_bytes(member)
-        checkpoint = hashlib.sha256(data).hexdigest()
-        if plan.done.get(member) == checkpoint:
-            report.files_unchanged += 1
-        else:
-            try:
-                messages = _parse_day_file(data, member, plan, channel)
-                batch.add(member, checkpoint, messages)
-            except ExportError as exc:
-                batch.failed.append((member, str(exc)))
+        try:
+            data = archive.read_bytes(member)
+            checkpoint = hashlib.sha256(data).hexdigest()
+            if plan.done.get(member) == checkpoint:
+                report.files_unchanged += 1
+            else:
+                messages = _parse_day_file(data, member, plan, channel, report.warnings)
+                batch.add(member, checkpoint, messages, report.warnings)
+        except ExportError as exc:
+            batch.failed.append((member, str(exc)))
         if batch.size >= BATCH_MESSAGES:
             _write_batch(stores, plan.workspace_id, batch, report, progress)
             batch = _Batch()
@@ -165,16 +186,21 @@ class _Batch:
     """Parsed day files waiting to be written in one transaction."""
 
     files: list[tuple[str, str, int]] = field(default_factory=list)
-    messages: list[Message] = field(default_factory=list)
+    by_id: dict[str, Message] = field(default_factory=dict)
     failed: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def size(self) -> int:
-        return len(self.messages)
+        return len(self.by_id)
 
-    def add(self, member: str, checkpoint: str, messages: list[Message]) -> None:
+    def add(self, member: str, checkpoint: str, messages: list[Message], warnings: list[str]):
+        """One message per id: a ts seen twice keeps its last copy (one row cannot be written
+        twice in one statement)."""
         self.files.append((member, checkpoint, len(messages)))
-        self.messages.extend(messages)
+        for message in messages:
+            if message.message_id in self.by_id:
+                warnings.append(f"{member}: ts {message.ts} appears twice; kept the last copy")
+            self.by_id[message.message_id] = message
 
 
 def _write_batch(
@@ -188,7 +214,7 @@ def _write_batch(
     if not batch.files and not batch.failed:
         return
     with stores.postgres.tenant(ws) as conn:
-        write_messages(conn, batch.messages)
+        write_messages(conn, list(batch.by_id.values()))
         for member, checkpoint, count in batch.files:
             record_sync(conn, ws, SOURCE, member, status="done", checkpoint=checkpoint, items=count)
         for member, error in batch.failed:
@@ -202,20 +228,32 @@ def _write_batch(
     progress.advance("messages", batch.size)
 
 
-def _parse_day_file(data: bytes, member: str, plan: _ImportPlan, channel: Channel) -> list[Message]:
-    """The messages of one day file; ExportError naming the file if it is broken."""
+def _parse_day_file(
+    data: bytes, member: str, plan: _ImportPlan, channel: Channel, warnings: list[str]
+) -> list[Message]:
+    """The messages of one day file; ExportError naming the file if it is broken, a warning
+    for each message object that is."""
     raw = parse_json(data, member)
     if not isinstance(raw, list):
         raise ExportError(f"{member}: expected a list of messages, got {type(raw).__name__}")
-    return [
-        m
-        for m in (
-            message_from_slack(r, plan.workspace_id, channel.channel_id, plan.directory)
-            for r in raw
-            if isinstance(r, dict)
-        )
-        if m is not None
-    ]
+    messages = []
+    for position, entry in enumerate(raw):
+        if not isinstance(entry, dict):
+            continue
+        try:
+            message = message_from_slack(
+                entry, plan.workspace_id, channel.channel_id, plan.directory
+            )
+        except _BAD_OBJECT as exc:
+            warnings.append(f"{member}: message {position} skipped: {_first_line(exc)}")
+            continue
+        if message is not None:
+            messages.append(message)
+    return messages
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
 
 
 def _read_users(archive: ExportArchive) -> tuple[list[User], str | None, list[str]]:
@@ -232,13 +270,32 @@ def _read_users(archive: ExportArchive) -> tuple[list[User], str | None, list[st
     teams = Counter(u.get("team_id") or u.get("team") for u in entries)
     teams.pop(None, None)
     team_id = teams.most_common(1)[0][0] if teams else None
-    return [user_from_slack(u) for u in entries], team_id, []
+    if team_id is not None and not (isinstance(team_id, str) and _SLACK_ID.fullmatch(team_id)):
+        raise ExportError(
+            f"users.json: team id {str(team_id)[:40]!r} is not a Slack team id; nothing imported"
+        )
+    users, warnings = [], []
+    for entry in entries:
+        try:
+            users.append(user_from_slack(entry))
+        except _BAD_OBJECT as exc:
+            warnings.append(
+                f"users.json: user {str(entry['id'])[:40]!r} skipped: {_first_line(exc)}"
+            )
+    return users, team_id, warnings
 
 
-def _read_channels(archive: ExportArchive) -> tuple[list[Channel], dict[str, Channel]]:
-    """Every conversation in the export's lists, and the folder each one's files live in."""
+def _read_channels(
+    archive: ExportArchive, warnings: list[str]
+) -> tuple[list[Channel], dict[str, Channel]]:
+    """Every conversation in the export's lists, and the folder each one's files live in.
+
+    Public and private channels and group DMs are exported under their name, DMs by id. Two
+    conversations claiming one name cannot share its folder: the folder is skipped with a
+    warning rather than merged into either.
+    """
     channels: list[Channel] = []
-    folders: dict[str, Channel] = {}
+    claims: dict[str, list[Channel]] = {}
     for member, kind in _LISTS:
         if not archive.has(member):
             continue
@@ -248,9 +305,22 @@ def _read_channels(archive: ExportArchive) -> tuple[list[Channel], dict[str, Cha
         for entry in raw:
             if not isinstance(entry, dict) or not entry.get("id"):
                 continue
-            channel = channel_from_slack(entry, kind)
+            if not (isinstance(entry["id"], str) and _SLACK_ID.fullmatch(entry["id"])):
+                warnings.append(f"{member}: id {str(entry['id'])[:40]!r} is no Slack id; skipped")
+                continue
+            try:
+                channel = channel_from_slack(entry, kind)
+            except _BAD_OBJECT as exc:
+                warnings.append(f"{member}: {entry['id']} skipped: {_first_line(exc)}")
+                continue
             channels.append(channel)
-            # public and private channels and group DMs are exported under their name, DMs by id
-            folders[entry.get("name") or entry["id"]] = channel
-            folders.setdefault(entry["id"], channel)
-    return channels, folders
+            for folder in dict.fromkeys([entry.get("name") or entry["id"], entry["id"]]):
+                claims.setdefault(str(folder), []).append(channel)
+    folders = {}
+    for folder, claimants in claims.items():
+        by_id = {c.channel_id: c for c in claimants}
+        if len(by_id) == 1 or folder in by_id:
+            folders[folder] = by_id.get(folder, claimants[0])
+        else:
+            warnings.append(f"{folder}/: {' and '.join(by_id)} are both named {folder!r}; skipped")
+    return list({c.channel_id: c for c in channels}.values()), folders

@@ -42,6 +42,9 @@ METADATA_SUBTYPES = frozenset(
 )
 
 
+_SLACK_TS = re.compile(r"\d{1,12}(\.\d{1,9})?")
+
+
 class Directory(BaseModel):
     """Names of the workspace's users and channels, for resolving `<@U…>` and `<#C…>`."""
 
@@ -119,10 +122,13 @@ def bookmark_from_slack(raw: Mapping[str, Any], channel_id: str) -> Bookmark:
 def message_from_slack(
     raw: Mapping[str, Any], workspace_id: str, channel_id: str, directory: Directory
 ) -> Message | None:
-    """One message object; None for objects that are not messages (no ts)."""
+    """One message object; None for objects that are not messages (no ts), ValueError for a
+    ts that is not Slack's seconds.microseconds."""
     ts = raw.get("ts")
     if not isinstance(ts, str) or not ts:
         return None
+    if not _SLACK_TS.fullmatch(ts):
+        raise ValueError(f"ts {ts[:40]!r} is not a Slack timestamp")
     subtype = raw.get("subtype")
     thread_ts = raw.get("thread_ts")
     raw_text = raw.get("text") or ""

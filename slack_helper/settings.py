@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     chroma_database: str = "default_database"
     embedding_batch_size: int = Field(16, ge=1, description="Texts per embedding forward pass.")
     pool_size: int = Field(6, ge=2, description="PostgreSQL connections of the app role.")
+    export_max_file_mb: int = Field(
+        64, ge=1, description="Largest file of an export read (MiB); a bigger one is refused."
+    )
     slack_bot_token: SecretStr | None = Field(
         None, description="Bot token (xoxb-…) for backfill and the bot."
     )

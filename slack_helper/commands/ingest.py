@@ -34,11 +34,26 @@ ingest_app = typer.Typer(help="Bring Slack data in.", no_args_is_help=True)
 def ingest_export(
     path: Annotated[Path, typer.Argument(help="A Slack export: the ZIP or its unpacked folder.")],
     name: NewWorkspaceOption = None,
+    into: Annotated[
+        str | None,
+        typer.Option(
+            help="Import into this stored workspace (its id) although the name differs; "
+            "without it an export never renames or overwrites a workspace stored under "
+            "another name."
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Import a Slack export into PostgreSQL and Chroma (safe to rerun; resumes after a crash)."""
     with stores() as opened, RichProgress() as progress:
-        report = import_export(opened, path, workspace_name=name, progress=progress)
+        report = import_export(
+            opened,
+            path,
+            workspace_name=name,
+            progress=progress,
+            into=into,
+            max_file_bytes=settings().export_max_file_mb << 20,
+        )
     warn(report.warnings)
     if as_json:
         print_json(report)
