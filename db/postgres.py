@@ -34,13 +34,17 @@ class Postgres:
             app_dsn, min_size=1, max_size=pool_size, open=True, name="slack-helper-app"
         )
         self.reader_pool = ConnectionPool(
-            reader_dsn, min_size=0, max_size=2, open=True, name="slack-helper-reader"
+            reader_dsn, min_size=0, max_size=pool_size, open=True, name="slack-helper-reader"
+        )
+        # pooled too: the MCP server looks up a bearer token on every request
+        self.operator_pool = ConnectionPool(
+            operator_dsn, min_size=0, max_size=2, open=True, name="slack-helper-operator"
         )
 
     @contextmanager
     def operator(self) -> Iterator[psycopg.Connection]:
         """A connection as the schema owner (autocommit off; commit on clean exit)."""
-        with psycopg.connect(self.operator_dsn) as conn:
+        with self.operator_pool.connection() as conn:
             yield conn
 
     @contextmanager
@@ -69,6 +73,7 @@ class Postgres:
     def close(self) -> None:
         """Close the pools; an embedded server stops when the last process using it exits."""
         self.reader_pool.close()
+        self.operator_pool.close()
         self.pool.close()
 
 

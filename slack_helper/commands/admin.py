@@ -102,6 +102,22 @@ def bench_ingest_command(
     out.print(json.dumps(result.model_dump(), indent=2))
 
 
+@bench_app.command("mcp")
+def bench_mcp_command(
+    requests: Annotated[int, typer.Option(help="Tool calls under load.")] = 200,
+    concurrency: Annotated[int, typer.Option(help="Client sessions calling at once.")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """The MCP HTTP server under concurrent calls and hostile ones: latency, req/s, peak RSS."""
+    from bench.mcp_load import bench_mcp
+
+    result = bench_mcp(settings().store_config(), requests, concurrency)
+    if as_json:
+        print_json(result)
+        return
+    out.print(json.dumps(result.model_dump(), indent=2))
+
+
 @bench_app.command("query")
 def bench_query_command(
     messages: Annotated[int, typer.Option(help="Messages in the synthetic workspace.")] = 100_000,
