@@ -19,12 +19,7 @@ def fallback_text(result: Result) -> str:
     return result.draft.summary[:3000]
 
 
-def link(permalink: str, base_url: str | None) -> str:
-    """A permalink path made absolute when the workspace's URL is known."""
-    return f"{base_url.rstrip('/')}{permalink}" if base_url else permalink
-
-
-def markdown(result: Result, base_url: str | None = None) -> str:
+def markdown(result: Result) -> str:
     """Headings, bullet points and numbered source links."""
     numbers = _numbers(result)
     lines = [result.draft.summary, ""]
@@ -36,7 +31,7 @@ def markdown(result: Result, base_url: str | None = None) -> str:
     if numbers:
         lines += ["Sources:", ""]
         lines += [
-            f"[{n}] #{c.channel} {c.ts}: {link(c.permalink, base_url)}"
+            f"[{n}] #{c.channel} {c.ts}: {c.permalink}"
             for n, c in enumerate(result.citations, start=1)
         ]
         lines.append("")
@@ -44,7 +39,7 @@ def markdown(result: Result, base_url: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def slack_blocks(result: Result, base_url: str | None = None) -> list[dict]:
+def slack_blocks(result: Result) -> list[dict]:
     """Block Kit blocks ready for chat.postMessage."""
     by_id = {c.message_id: c for c in result.citations}
     blocks: list[dict] = [
@@ -55,7 +50,7 @@ def slack_blocks(result: Result, base_url: str | None = None) -> list[dict]:
         lines = [f"*{section.title}*"]
         for point in section.points:
             sources = " ".join(
-                f"<{link(by_id[c.message_id].permalink, base_url)}|#{by_id[c.message_id].channel}>"
+                f"<{by_id[c.message_id].permalink}|#{by_id[c.message_id].channel}>"
                 for c in point.citations
                 if c.message_id in by_id
             )
@@ -68,7 +63,7 @@ def slack_blocks(result: Result, base_url: str | None = None) -> list[dict]:
     return blocks
 
 
-def html_page(result: Result, base_url: str | None = None) -> str:
+def html_page(result: Result) -> str:
     """One self-contained HTML page."""
     by_id = {c.message_id: c for c in result.citations}
     parts = [
@@ -82,7 +77,7 @@ def html_page(result: Result, base_url: str | None = None) -> str:
         parts.append(f"<h2>{html.escape(section.title)}</h2><ul>")
         for point in section.points:
             sources = " ".join(
-                f"<a href='{html.escape(link(by_id[c.message_id].permalink, base_url))}'>"
+                f"<a href='{html.escape(by_id[c.message_id].permalink)}'>"
                 f"#{html.escape(by_id[c.message_id].channel)}</a>"
                 for c in point.citations
                 if c.message_id in by_id
@@ -93,13 +88,13 @@ def html_page(result: Result, base_url: str | None = None) -> str:
     return "\n".join(parts)
 
 
-def render(result: Result, fmt: str, base_url: str | None = None) -> str:
+def render(result: Result, fmt: str) -> str:
     """`markdown`, `slack` (Block Kit JSON) or `html`."""
     if fmt == "slack":
-        return json.dumps({"blocks": slack_blocks(result, base_url)}, indent=2)
+        return json.dumps({"blocks": slack_blocks(result)}, indent=2)
     if fmt == "html":
-        return html_page(result, base_url)
-    return markdown(result, base_url)
+        return html_page(result)
+    return markdown(result)
 
 
 def _numbers(result: Result) -> dict[str, int]:

@@ -5,7 +5,7 @@ from pydantic import BaseModel
 
 from db.models import Workspace, WorkspaceStatus
 from db.stores import Stores
-from db.workspaces import list_workspaces
+from db.workspaces import list_workspaces, workspace_url
 
 
 class StatusReport(BaseModel):
@@ -55,6 +55,7 @@ def workspace_status(
     return WorkspaceStatus(
         workspace_id=workspace.workspace_id,
         name=workspace.name,
+        url=workspace_url(workspace),
         messages_postgres=row[0],
         messages_embeddable=row[1],
         messages_chroma=messages_chroma,

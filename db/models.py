@@ -148,6 +148,7 @@ class WorkspaceStatus(BaseModel):
 
     workspace_id: str
     name: str
+    url: str | None  # https://<domain>.slack.com, once known
     messages_postgres: int
     messages_embeddable: int  # content messages: the ones Chroma should hold
     messages_chroma: int

@@ -1,5 +1,7 @@
 """Workspaces: the tenant rows, and which workspace a command means."""
 
+import re
+
 import psycopg
 from psycopg.rows import class_row
 
@@ -39,6 +41,33 @@ def bound_workspace(conn: psycopg.Connection) -> Workspace | None:
     """The bound workspace's row, if it has one (row-level security shows only that one)."""
     with conn.cursor(row_factory=class_row(Workspace)) as cur:
         return cur.execute("SELECT workspace_id, name, domain FROM workspaces").fetchone()
+
+
+# hosts under slack.com that are Slack's own, not a workspace's
+_SLACK_HOSTS = ("files", "app", "api", "www", "hooks", "slack-files", "status", "my", "edgeapi")
+
+
+def learn_domain(conn: psycopg.Connection) -> str | None:
+    """Give the bound workspace the domain its own messages' links and files name most
+    (https://<domain>.slack.com/…), unless it has one; return its domain."""
+    row = conn.execute(
+        r"""WITH seen AS (
+                SELECT substring(url FROM '^https?://([a-z0-9-]+)\.slack\.com/') AS domain
+                FROM (SELECT url FROM links UNION ALL
+                      SELECT permalink FROM files WHERE permalink IS NOT NULL) AS urls)
+            UPDATE workspaces SET domain = coalesce(workspaces.domain, (
+                SELECT domain FROM seen WHERE domain IS NOT NULL AND domain <> ALL(%s)
+                GROUP BY domain ORDER BY count(*) DESC, domain LIMIT 1))
+            RETURNING domain""",
+        [list(_SLACK_HOSTS)],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def domain_of(url: str) -> str | None:
+    """`acme` for https://acme.slack.com (or a path under it); None for any other URL."""
+    match = re.fullmatch(r"https?://([a-z0-9-]+)\.slack\.com(/.*)?", url.strip().lower())
+    return match.group(1) if match and match.group(1) not in _SLACK_HOSTS else None
 
 
 def workspace_url(workspace: Workspace) -> str | None:

@@ -11,7 +11,6 @@ found. Texts go through the outbox, drained into Chroma alongside.
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlparse
 
 from pydantic import BaseModel, Field
 
@@ -21,7 +20,7 @@ from db.messages import latest_replies, refresh_thread_participants
 from db.models import Channel, Message, SyncState, Workspace, message_id
 from db.people import upsert_users
 from db.stores import Stores
-from db.workspaces import upsert_workspace
+from db.workspaces import domain_of, upsert_workspace
 from ingest.normalise import (
     Directory,
     bookmark_from_slack,
@@ -156,11 +155,10 @@ def _read_workspace(
     api: SlackApi, workspace_name: str | None
 ) -> tuple[Workspace, list, list[Channel]]:
     identity = api.call("auth.test")
-    host = urlparse(identity.get("url") or "").hostname or ""
     workspace = Workspace(
         workspace_id=identity["team_id"],
         name=workspace_name or identity.get("team") or identity["team_id"],
-        domain=host.removesuffix(".slack.com") if host.endswith(".slack.com") else None,
+        domain=domain_of(identity.get("url") or ""),
     )
     users = [user_from_slack(u) for page, _ in api.pages("users.list", "members") for u in page]
     conversations = [

@@ -14,9 +14,10 @@ from db.messages import refresh_thread_participants
 from db.models import Channel, ChannelKind, Message, User, Workspace
 from db.people import upsert_users
 from db.stores import Stores
-from db.workspaces import bound_workspace, upsert_workspace
+from db.workspaces import bound_workspace, learn_domain, upsert_workspace
 from ingest.export_archive import DEFAULT_MAX_FILE_BYTES, ExportArchive, ExportError, parse_json
 from ingest.normalise import (
+    NORMALISER_VERSION,
     Directory,
     channel_from_slack,
     display_name,
@@ -53,6 +54,7 @@ class ImportReport(BaseModel):
     messages: int = 0
     warnings: list[str] = Field(default_factory=list)
     vectors: DrainReport = Field(default_factory=DrainReport)
+    domain: str | None = Field(None, description="<domain>.slack.com, when known.")
 
 
 def import_export(
@@ -62,6 +64,7 @@ def import_export(
     progress: Progress | None = None,
     *,
     into: str | None = None,
+    domain: str | None = None,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> ImportReport:
     """Import the export at `path` (ZIP or folder) into PostgreSQL, and its texts into Chroma.
@@ -74,10 +77,12 @@ def import_export(
 
     An export whose team id is already stored under another name is refused unless `into`
     names that workspace: a stray export must not rename and overwrite someone's workspace.
+    The workspace's domain (for absolute permalinks) is `domain`, else the one its own links
+    and file permalinks name.
     """
     progress = progress or NoProgress()
     with ExportArchive(path, max_file_bytes) as archive:
-        plan = _register_workspace(stores, archive, workspace_name, into)
+        plan = _register_workspace(stores, archive, workspace_name, into, domain)
         report = ImportReport(
             workspace_id=plan.workspace_id, name=plan.name, warnings=plan.warnings
         )
@@ -87,6 +92,8 @@ def import_export(
         with drain_alongside(stores, plan.workspace_id, progress) as vectors:
             _import_day_files(stores, archive, plan, report, progress)
         report.vectors = vectors
+    with stores.postgres.tenant(plan.workspace_id) as conn:
+        report.domain = learn_domain(conn)
     return report
 
 
@@ -103,12 +110,16 @@ class _ImportPlan:
 
 
 def _register_workspace(
-    stores: Stores, archive: ExportArchive, workspace_name: str | None, into: str | None
+    stores: Stores,
+    archive: ExportArchive,
+    workspace_name: str | None,
+    into: str | None,
+    domain: str | None,
 ) -> _ImportPlan:
     """Store the workspace, its users and channels; list the day files still to import."""
     users, team_id, warnings = _read_users(archive)
     name = workspace_name or archive.name
-    workspace = Workspace(workspace_id=workspace_id_for(team_id, name), name=name)
+    workspace = Workspace(workspace_id=workspace_id_for(team_id, name), name=name, domain=domain)
     ws = workspace.workspace_id
     if into is not None and into != ws:
         raise ExportError(f"this export is workspace {ws}, not {into}; nothing imported")
@@ -161,7 +172,7 @@ def _import_day_files(
     for channel, member in plan.day_files:
         try:
             data = archive.read_bytes(member)
-            checkpoint = hashlib.sha256(data).hexdigest()
+            checkpoint = hashlib.sha256(f"{NORMALISER_VERSION}:".encode() + data).hexdigest()
             if plan.done.get(member) == checkpoint:
                 report.files_unchanged += 1
             else:

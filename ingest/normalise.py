@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from db.models import Bookmark, Channel, ChannelKind, FileRef, Message, Reaction, User
-from ingest.text import extract_links, render
+from ingest.text import extract_links, html_text, render
 
 # Membership and settings events: kept as metadata, never embedded.
 METADATA_SUBTYPES = frozenset(
@@ -41,6 +41,11 @@ METADATA_SUBTYPES = frozenset(
     }
 )
 
+
+# Bump when a Slack object normalises to something else (text, fields): a day file's import
+# checkpoint covers its bytes and this, so the next import reads every file again (and only
+# messages whose content changed are embedded again). 2: shared files' text joins the message.
+NORMALISER_VERSION = 2
 
 _SLACK_TS = re.compile(r"\d{1,12}(\.\d{1,9})?")
 
@@ -144,7 +149,9 @@ def message_from_slack(
         body = att.get("text") or att.get("fallback")
         if body:
             pieces.append(resolve(body))
-    pieces.extend(f.title for f in files if f.title and f.title not in raw_text)
+    for shared, ref in zip(_file_objects(raw), files, strict=True):
+        title = ref.title if ref.title and ref.title not in raw_text else None
+        pieces.append("\n".join(p for p in (title, file_text(shared)) if p))
     text = "\n".join(p for p in pieces if p.strip())
 
     link_sources = [raw_text] + [
@@ -186,16 +193,38 @@ def message_from_slack(
     )
 
 
-def _files(raw: Mapping[str, Any]) -> list[FileRef]:
-    """Files of a message: `files` in current exports, a single `file` in older ones."""
+def file_text(shared: Mapping[str, Any]) -> str:
+    """What a shared file says, as Slack hands it over with the message: a snippet's or text
+    file's `plain_text` or `preview`, a post's preview as text (it is HTML), at most
+    FILE_TEXT_CHARS. Images and other binaries have none."""
+    for key in ("plain_text", "preview", "preview_highlight"):
+        found = shared.get(key)
+        if isinstance(found, str) and found.strip():
+            is_html = key == "preview_highlight" or shared.get("mode") in ("space", "post")
+            return (html_text(found) if is_html else found)[:FILE_TEXT_CHARS]
+    return ""
+
+
+# A shared file's text joins its message's: enough for the model's window and keyword terms.
+FILE_TEXT_CHARS = 20_000
+
+
+def _file_objects(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Files of a message, one per id: `files` in current exports, `file` in older ones."""
     found = list(raw.get("files") or [])
     if isinstance(raw.get("file"), Mapping):
         found.append(raw["file"])
-    refs: dict[str, FileRef] = {}
+    unique: dict[str, Mapping[str, Any]] = {}
     for f in found:
-        if not isinstance(f, Mapping) or not f.get("id"):
-            continue
-        refs[f["id"]] = FileRef(
+        if isinstance(f, Mapping) and f.get("id"):
+            unique[str(f["id"])] = f
+    return list(unique.values())
+
+
+def _files(raw: Mapping[str, Any]) -> list[FileRef]:
+    """The message's files as stored metadata."""
+    return [
+        FileRef(
             file_id=f["id"],
             user_id=f.get("user"),
             name=f.get("name"),
@@ -206,4 +235,5 @@ def _files(raw: Mapping[str, Any]) -> list[FileRef]:
             permalink=f.get("permalink"),
             created_at=to_datetime(f.get("created")),
         )
-    return list(refs.values())
+        for f in _file_objects(raw)
+    ]

@@ -3,6 +3,7 @@
 import html
 import re
 from collections.abc import Callable, Iterable
+from html.parser import HTMLParser
 from urllib.parse import urlparse
 
 from db.models import Link, LinkType
@@ -34,6 +35,32 @@ def render(
         return target
 
     return html.unescape(_MARKUP.sub(replace, text))
+
+
+class _TextOfHtml(HTMLParser):
+    """Collects the text of an HTML document, a line per block element."""
+
+    _BLOCKS = frozenset({"p", "div", "li", "br", "h1", "h2", "h3", "h4", "tr", "pre", "ul"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in self._BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def html_text(document: str) -> str:
+    """The readable text of HTML (a Slack post's preview): tags gone, blocks on own lines."""
+    parser = _TextOfHtml()
+    parser.feed(document)
+    parser.close()
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    return "\n".join(line for line in lines if line)
 
 
 def urls_in(text: str) -> list[str]:

@@ -12,6 +12,16 @@ from pydantic import BaseModel, Field
 MessageId = str  # "{workspace_id}:{channel_id}:{ts}"
 
 
+class FileInfo(BaseModel):
+    """A file attached to a message."""
+
+    file_id: str
+    name: str | None = None
+    title: str | None = None
+    filetype: str | None = None
+    permalink: str | None = None
+
+
 class MessageRef(BaseModel):
     """A message as tools return it: where, who, when, what, and how people responded."""
 
@@ -29,7 +39,12 @@ class MessageRef(BaseModel):
     reactions: int = Field(0, description="Total reactions on the message.")
     replies: int = Field(0, description="Replies in its thread (parents only).")
     permalink: str = Field(
-        description="Slack permalink path: /archives/<channel id>/p<ts without dot>."
+        description="Slack permalink, https://<workspace>.slack.com/archives/<channel id>/"
+        "p<ts without dot> (replies add ?thread_ts=…&cid=…); only the path from /archives "
+        "when the workspace's URL is unknown."
+    )
+    files: list[FileInfo] = Field(
+        default_factory=list, description="Files shared with the message (their text is in text)."
     )
 
 
@@ -104,16 +119,6 @@ class ThreadArgs(BaseModel):
     thread_ts: str = Field(description="ts of the thread's parent message.")
 
 
-class FileInfo(BaseModel):
-    """A file attached to a message."""
-
-    file_id: str
-    name: str | None = None
-    title: str | None = None
-    filetype: str | None = None
-    permalink: str | None = None
-
-
 class ReactionCount(BaseModel):
     """One emoji on a message and who used it."""
 
@@ -123,10 +128,9 @@ class ReactionCount(BaseModel):
 
 
 class ThreadMessage(MessageRef):
-    """A message in a thread, with its reactions and files."""
+    """A message in a thread, with who reacted how."""
 
     reaction_details: list[ReactionCount] = []
-    files: list[FileInfo] = []
 
 
 class ThreadResult(BaseModel):

@@ -5,17 +5,25 @@ from collections.abc import Sequence
 
 import psycopg
 
+from db.attachments import files_by_message
 from db.channels import channel_names, match_channels
 from db.message_reads import message_rows
 from db.people import match_user
 from db.stores import Stores
-from mcp_server.contracts import MessageRef
+from db.workspaces import bound_workspace, workspace_url
+from mcp_server.contracts import FileInfo, MessageRef
 from mcp_server.errors import ToolInputError
 
 
-def permalink(channel_id: str, ts: str) -> str:
-    """Slack's permalink path for a message (prefix the workspace's URL to open it)."""
-    return f"/archives/{channel_id}/p{ts.replace('.', '')}"
+def permalink(
+    channel_id: str, ts: str, thread_ts: str | None = None, base_url: str | None = None
+) -> str:
+    """Slack's permalink for a message, as Slack builds it (a reply names its thread); only
+    the path when the workspace's URL is unknown."""
+    path = f"/archives/{channel_id}/p{ts.replace('.', '')}"
+    if thread_ts and thread_ts != ts:
+        path += f"?thread_ts={thread_ts}&cid={channel_id}"
+    return f"{base_url}{path}" if base_url else path
 
 
 def channel_ids(conn: psycopg.Connection, names_or_ids: Sequence[str]) -> list[str]:
@@ -52,12 +60,16 @@ def message_refs(stores: Stores, workspace_id: str, ids: Sequence[str]) -> list[
         return []
     with stores.postgres.tenant(workspace_id) as conn:
         rows = message_rows(conn, ids)
+        files = files_by_message(conn, ids)
+        workspace = bound_workspace(conn)
+    base_url = workspace_url(workspace) if workspace else None
     texts = {i: r.document for i, r in stores.vectors.get(workspace_id, list(ids)).items()}
     by_id = {
         row["message_id"]: MessageRef(
             **row,
             text=texts.get(row["message_id"], ""),
-            permalink=permalink(row["channel_id"], row["ts"]),
+            permalink=permalink(row["channel_id"], row["ts"], row["thread_ts"], base_url),
+            files=[FileInfo(**f) for f in files.get(row["message_id"], [])],
         )
         for row in rows
     }

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import psycopg
 
-from db.attachments import files_by_message, top_links
+from db.attachments import top_links
 from db.channels import channel_summaries
 from db.message_reads import history_page, message_id_at, thread_ids
 from db.people import search_users, user_summary
@@ -23,7 +23,6 @@ from mcp_server import lookup
 from mcp_server.contracts import (
     ChannelInfo,
     ChannelList,
-    FileInfo,
     HistoryArgs,
     HistoryResult,
     LinkInfo,
@@ -139,17 +138,12 @@ class WorkspaceTools:
             if not ids:
                 raise ToolInputError(f"no message with ts {args.thread_ts} in that channel")
             reactions = _reaction_counts(reactions_by_message(conn, ids))
-            files = files_by_message(conn, ids)
         refs = lookup.message_refs(self.stores, self.workspace_id, ids)
         return ThreadResult(
             channel=refs[0].channel,
             thread_ts=args.thread_ts,
             messages=[
-                ThreadMessage(
-                    **r.model_dump(),
-                    reaction_details=reactions.get(r.message_id, []),
-                    files=[FileInfo(**f) for f in files.get(r.message_id, [])],
-                )
+                ThreadMessage(**r.model_dump(), reaction_details=reactions.get(r.message_id, []))
                 for r in refs
             ],
         )

@@ -11,6 +11,7 @@ import pytest
 STATUS_KEYS = {
     "workspace_id",
     "name",
+    "url",
     "messages_postgres",
     "messages_embeddable",
     "messages_chroma",
@@ -121,6 +122,16 @@ def test_bad_export_path_is_a_clean_error(demo_dir: Path, tmp_path: Path):
     result = _run(demo_dir, "ingest", "export", str(junk))
     assert result.returncode == 1
     assert "not a ZIP file or folder" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_export_of_a_stored_team_under_another_name_needs_into(demo_dir: Path, tmp_path: Path):
+    impostor = _run(demo_dir, "sample", str(tmp_path / "impostor"))
+    assert impostor.returncode == 0, impostor.stderr
+    refused = _run(demo_dir, "ingest", "export", str(tmp_path / "impostor"))
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "--into TSAMPLE01" in " ".join(refused.stderr.split())
+    bad_url = _run(demo_dir, "ingest", "export", str(tmp_path / "impostor"), "--url", "acme")
+    assert bad_url.returncode == 2 and "slack.com" in bad_url.stderr
 
 
 def test_db_upgrade_reports_the_schema(demo_dir: Path):

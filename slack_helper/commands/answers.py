@@ -11,7 +11,6 @@ from agent import render
 from agent.contracts import Citation, Request, Result, UsedTool
 from agent.dates import parse_moment
 from bot.schedules import add_schedule, list_schedules, remove_schedule
-from db.workspaces import workspace_url
 from slack_helper.commands.common import (
     ChannelsOption,
     FormatOption,
@@ -50,8 +49,8 @@ def ask(
     as_json: JsonOption = False,
 ) -> None:
     """Answer a question from the workspace, with citations (offline mode without a model)."""
-    result, base_url = _run(Request(task="answer", question=question), workspace_key)
-    text = render.markdown(result, base_url)
+    result = _run(Request(task="answer", question=question), workspace_key)
+    text = render.markdown(result)
     if as_json:
         fields = result.model_dump(include={"found", "mode", "citations", "tool_calls"})
         print_json(AskOutput(answer=text, latency_ms=result.latency_ms, **fields))
@@ -147,17 +146,14 @@ def pr_review(
 def _draft(request: Request, workspace_key: str | None, fmt: str) -> None:
     if fmt not in FORMATS:
         raise typer.BadParameter(f"use {', '.join(FORMATS)}", param_hint="--format")
-    result, base_url = _run(request, workspace_key)
-    print(
-        result.model_dump_json(indent=2) if fmt == "json" else render.render(result, fmt, base_url)
-    )
+    result = _run(request, workspace_key)
+    print(result.model_dump_json(indent=2) if fmt == "json" else render.render(result, fmt))
     if not result.found:
         raise typer.Exit(3)
 
 
-def _run(request: Request, workspace_key: str | None) -> tuple[Result, str | None]:
-    """The agent's result for the workspace, and the workspace's URL for absolute links."""
+def _run(request: Request, workspace_key: str | None) -> Result:
+    """The agent's result for the workspace (its permalinks absolute once the URL is known)."""
     with stores() as opened:
         target = workspace(opened, workspace_key)
-        result = build_runner(opened, settings()).run(target.workspace_id, request)
-    return result, workspace_url(target)
+        return build_runner(opened, settings()).run(target.workspace_id, request)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from agent.dates import parse_moment
+from db.workspaces import domain_of
 from ingest.backfill import BackfillReport, backfill
 from ingest.export_import import import_export
 from ingest.slack_api import SlackApi
@@ -42,9 +43,21 @@ def ingest_export(
             "another name."
         ),
     ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="The workspace's URL (https://acme.slack.com) for absolute permalinks; by "
+            "default learnt from the export's own links and file permalinks."
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Import a Slack export into PostgreSQL and Chroma (safe to rerun; resumes after a crash)."""
+    domain = domain_of(url) if url else None
+    if url and domain is None:
+        raise typer.BadParameter(
+            "give the workspace's URL, https://<name>.slack.com", param_hint="--url"
+        )
     with stores() as opened, RichProgress() as progress:
         report = import_export(
             opened,
@@ -52,6 +65,7 @@ def ingest_export(
             workspace_name=name,
             progress=progress,
             into=into,
+            domain=domain,
             max_file_bytes=settings().export_max_file_mb << 20,
         )
     warn(report.warnings)

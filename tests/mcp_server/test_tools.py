@@ -16,6 +16,7 @@ from mcp_server.contracts import (
 )
 from mcp_server.errors import ToolInputError
 from mcp_server.keywords import keyword_terms
+from mcp_server.lookup import permalink
 from mcp_server.tools import WorkspaceTools
 
 
@@ -196,3 +197,10 @@ def test_describe_schema_matches_the_database(tools: WorkspaceTools):
     assert "reaction_count" in {c.name for c in tables["message_metadata"].columns}
     for example in schema.examples.values():
         tools.sql_metadata_query(SqlArgs(sql=example))  # every example runs
+
+
+def test_a_reply_permalink_names_its_thread_as_slack_does():
+    assert permalink("C1", "1.000200", "1.000100", "https://acme.slack.com") == (
+        "https://acme.slack.com/archives/C1/p1000200?thread_ts=1.000100&cid=C1"
+    )
+    assert permalink("C1", "1.000100", "1.000100") == "/archives/C1/p1000100"
