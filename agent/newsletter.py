@@ -1,7 +1,11 @@
 """A newsletter offline: read the period's messages, cluster threads by meaning into topics,
 rank topics by engagement, and file each under the section it is closest to in meaning."""
 
+import re
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlparse
 
 import numpy as np
 
@@ -15,6 +19,12 @@ MAX_PAGES = 10  # per channel: a very busy channel is sampled, not read whole
 SAME_TOPIC = 0.55  # cosine similarity at which two threads are one topic
 SECTION_FIT = 0.3  # below this a topic goes to "Notable discussions"
 POINTS_PER_SECTION = 4
+QUOTES_PER_TOPIC = 3
+QUOTE_CHARS = 160
+HEADLINE_CHARS = 90
+# Messages of a channel outside threads are one conversation while each follows the last
+# within this gap: the half hour after which web analytics conventionally ends a session.
+CONVERSATION_GAP = timedelta(minutes=30)
 # Each section is known by example sentences, not keywords: a topic goes where its closest
 # example is (MiniLM scores real topics 0.35-0.6 against these, unrelated chatter below 0.3).
 SECTIONS = {
@@ -33,6 +43,21 @@ SECTIONS = {
         "Customer reports: they love it but it times out.",
         "A customer asked for a feature.",
     ],
+    "Events and talks": [
+        "Slides from tonight's talk are posted.",
+        "Who is coming to the meetup next week?",
+        "Great talk at the conference today.",
+    ],
+    "Projects and feedback": [
+        "I built a small tool and would love your feedback.",
+        "Here is a demo of my side project.",
+        "Nice work! One suggestion: the page is slow to load.",
+    ],
+    "Tools and reading": [
+        "Has anyone tried this library?",
+        "A useful article about this technique.",
+        "Here is a tutorial worth reading.",
+    ],
 }
 NOTABLE = "Notable discussions"
 
@@ -50,7 +75,7 @@ def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
     """Step 1: the channels; then their history in the window, page by page."""
     listed = results(outcomes, "list_channels")
     if not listed:
-        return [call("list_channels", {}, 1)]
+        return [call("list_channels", {}, 1), call("sql_metadata_query", _joins(request), 1, 1)]
     histories = [o for o in outcomes if o.name == "channel_history"]
     if not histories:
         wanted = {c.lstrip("#") for c in request.channels}
@@ -73,39 +98,50 @@ def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
 
 
 def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext) -> Draft:
-    """Topics by engagement, each quoted from its most engaging thread, filed by section."""
+    """Topics: conversations grouped by meaning across channels, ranked by engagement with
+    every active channel's best topic first; each a headline drawn from its most central
+    message and up to three cited quotes, filed under the section it is closest to."""
     if context.embed is None:
         raise ValueError("the offline newsletter needs an embedder to cluster topics")
-    threads = _threads(outcomes)
-    if not threads:
+    talks = _conversations(outcomes)
+    if not talks:
         return Draft(found=False, summary="No messages in this period.")
-    roots = list(threads)
-    vectors = context.embed([_thread_text(threads[r]) for r in roots])
-    topics = _cluster(roots, vectors, {r: _engagement(threads[r]) for r in roots})
+    vectors = context.embed([_thread_text(t) for t in talks])
+    topics = _cluster(talks, vectors)
     examples = [(title, text) for title, texts in SECTIONS.items() for text in texts]
     example_vectors = context.embed([text for _, text in examples])
     filed: dict[str, list[Point]] = defaultdict(list)
     # workspace-wide, quiet topics are noise; a digest of chosen channels reports them anyway
     least = 0 if request.channels else 2
-    for members, centroid in topics:
-        if _engagement(threads[members[0]]) < least:
-            continue
-        fit = example_vectors @ centroid
+    for topic in _chosen([t for t in topics if t.engagement >= least]):
+        fit = example_vectors @ topic.centroid
         best = int(np.argmax(fit))
         title = examples[best][0] if fit[best] >= SECTION_FIT else NOTABLE
         if len(filed[title]) < POINTS_PER_SECTION:
-            filed[title].append(_topic_point([threads[r] for r in members]))
+            filed[title].append(_topic_point(topic, vectors))
     order = [*SECTIONS, NOTABLE]
     sections = [Section(title=t, points=filed[t]) for t in order if filed[t]]
-    count = sum(len(t) for t in threads.values())
-    channels = len({m.channel_id for t in threads.values() for m in t})
-    summary = (
-        f"{count} messages in {channels} channels"
-        + (f" since {request.since:%Y-%m-%d}" if request.since else "")
-        + (f" until {request.until:%Y-%m-%d}" if request.until else "")
-        + f"; {sum(len(s.points) for s in sections)} topics stood out."
+    return Draft(
+        found=bool(sections),
+        summary=_by_the_numbers(request, talks, outcomes, sum(len(s.points) for s in sections)),
+        sections=sections,
     )
-    return Draft(found=bool(sections), summary=summary, sections=sections)
+
+
+def _joins(request: Request) -> dict:
+    """People who joined a channel in the window (of the chosen channels, if any)."""
+    return {
+        "sql": "SELECT count(DISTINCT user_id) FROM message_metadata "
+        "WHERE subtype IN ('channel_join', 'group_join') "
+        "AND created_at >= $1::timestamptz AND created_at < $2::timestamptz "
+        "AND ($3::text[] IS NULL OR channel_id IN "
+        "(SELECT channel_id FROM channels WHERE name = ANY($3::text[])))",
+        "params": [
+            request.since.isoformat() if request.since else "-infinity",
+            request.until.isoformat() if request.until else "infinity",
+            [c.lstrip("#") for c in request.channels] or None,
+        ],
+    }
 
 
 def _page(request: Request, channel: str, cursor: str | None = None) -> dict:
@@ -115,13 +151,50 @@ def _page(request: Request, channel: str, cursor: str | None = None) -> dict:
     return args
 
 
-def _threads(outcomes: list[ToolOutcome]) -> dict[tuple[str, str], list[MessageRef]]:
-    threads: dict[tuple[str, str], list[MessageRef]] = defaultdict(list)
+@dataclass
+class _Topic:
+    """Conversations that are about one thing, and how much people engaged with them."""
+
+    members: list[int]  # indexes into the period's conversations, most engaging first
+    centroid: np.ndarray
+    talks: list[list[MessageRef]]
+
+    @property
+    def messages(self) -> list[MessageRef]:
+        return [m for i in self.members for m in self.talks[i]]
+
+    @property
+    def engagement(self) -> int:
+        return sum(_engagement(self.talks[i]) for i in self.members)
+
+    @property
+    def channels(self) -> set[str]:
+        return {m.channel for m in self.messages}
+
+
+def _conversations(outcomes: list[ToolOutcome]) -> list[list[MessageRef]]:
+    """The period's conversations: a thread, or (before threads, or beside them) a run of a
+    channel's messages each within CONVERSATION_GAP of the one before."""
+    by_key: dict[tuple[str, str], list[MessageRef]] = defaultdict(list)
+    loose: dict[str, list[MessageRef]] = defaultdict(list)
     for o in done(outcomes, "channel_history"):
         for m in HistoryResult.model_validate(o.data).messages:
-            if m.text.strip():
-                threads[(m.channel_id, m.thread_ts or m.ts)].append(m)
-    return {key: sorted(ms, key=lambda m: float(m.ts)) for key, ms in threads.items()}
+            if not m.text.strip():
+                continue
+            if m.thread_ts:
+                by_key[(m.channel_id, m.thread_ts)].append(m)
+            else:
+                loose[m.channel_id].append(m)
+    talks = [sorted(ms, key=lambda m: float(m.ts)) for ms in by_key.values()]
+    for messages in loose.values():
+        run: list[MessageRef] = []
+        for m in sorted({m.message_id: m for m in messages}.values(), key=lambda m: float(m.ts)):
+            if run and m.time - run[-1].time > CONVERSATION_GAP:
+                talks.append(run)
+                run = []
+            run.append(m)
+        talks.append(run)
+    return sorted(talks, key=lambda t: float(t[0].ts))
 
 
 def _engagement(thread: list[MessageRef]) -> int:
@@ -135,29 +208,101 @@ def _thread_text(thread: list[MessageRef]) -> str:
     return " ".join(m.text for m in thread[:4])[:1000]
 
 
-def _cluster(roots, vectors: np.ndarray, engagement: dict) -> list[tuple[list, np.ndarray]]:
-    """Leader clustering, most engaging thread first: a thread joins the closest topic when
-    similar enough, else starts one. Topics come back ranked by their most engaging thread
-    (its lead), then by size: many lukewarm messages do not outrank one that people rallied to.
-    """
-    order = sorted(range(len(roots)), key=lambda i: -engagement[roots[i]])
-    topics: list[tuple[list, np.ndarray]] = []
+def _cluster(talks: list[list[MessageRef]], vectors: np.ndarray) -> list[_Topic]:
+    """Leader clustering, most engaging conversation first: one joins the closest topic when
+    similar enough, else starts one. Topics come back ranked by engagement."""
+    order = sorted(range(len(talks)), key=lambda i: -_engagement(talks[i]))
+    topics: list[_Topic] = []
     for i in order:
-        sims = [float(centroid @ vectors[i]) for _, centroid in topics]
+        sims = [float(t.centroid @ vectors[i]) for t in topics]
         if sims and max(sims) >= SAME_TOPIC:
-            topics[int(np.argmax(sims))][0].append(roots[i])
+            topics[int(np.argmax(sims))].members.append(i)
         else:
-            topics.append(([roots[i]], vectors[i]))
-    return sorted(topics, key=lambda t: (-engagement[t[0][0]], -len(t[0])))
+            topics.append(_Topic(members=[i], centroid=vectors[i], talks=talks))
+    return sorted(topics, key=lambda t: (-t.engagement, -len(t.members)))
 
 
-def _topic_point(threads: list[list[MessageRef]]) -> Point:
-    lead = threads[0]
-    point = quote_point(lead[0])
-    others = [t[0] for t in threads[1:3]]
-    point.citations += [quote_point(m).citations[0] for m in others]
-    reactions = sum(m.reactions for t in threads for m in t)
-    replies = sum(len(t) - 1 for t in threads)
-    people = len({m.user_id for t in threads for m in t if m.user_id})
-    point.text += f" ({reactions} reactions, {replies} replies, {people} people)"
-    return point
+def _chosen(topics: list[_Topic]) -> list[_Topic]:
+    """Every active channel's most engaging topic first, then the rest by engagement: a quiet
+    channel's best still beats a busy channel's fifth."""
+    first: list[_Topic] = []
+    covered: set[str] = set()
+    for topic in topics:
+        if not topic.channels <= covered:
+            first.append(topic)
+            covered |= topic.channels
+    return first + [t for t in topics if t not in first]
+
+
+def _topic_point(topic: _Topic, vectors: np.ndarray) -> Point:
+    """A headline from the message nearest the topic's centre, then up to three quotes: the
+    most reacted-to messages (ties: the earliest), each cited."""
+    messages = topic.messages
+    central = max(
+        topic.members, key=lambda i: float(vectors[i] @ topic.centroid) + (len(topic.talks[i]) > 1)
+    )
+    headline = _headline(topic.talks[central])
+    quoted = sorted(messages, key=lambda m: (-m.reactions, float(m.ts)))[:QUOTES_PER_TOPIC]
+    points = [quote_point(m, limit=QUOTE_CHARS) for m in sorted(quoted, key=lambda m: m.time)]
+    people = {m.user_id for m in messages if m.user_id}
+    where = ", ".join(f"#{c}" for c in sorted(topic.channels))
+    stats = ", ".join(
+        [
+            plural(len(messages), "message"),
+            plural(len(people), "person", "people"),
+            plural(sum(m.reactions for m in messages), "reaction"),
+        ]
+    )
+    return Point(
+        text=f"{headline} ({where}: {stats})", citations=[c for p in points for c in p.citations]
+    )
+
+
+def _headline(talk: list[MessageRef]) -> str:
+    """The first sentence of the conversation's first substantial message, cut at a word.
+    URLs are left out (a shared link's title, which follows it, says more); a conversation
+    that is only links is headed by the first link's site."""
+    texts = [" ".join(_URL.sub(" ", m.text).replace("·", " ").split()) for m in talk]
+    text = next((t for t in texts if len(t.split()) >= 4), texts[0])
+    if not text:
+        site = _URL.search(talk[0].text)
+        return f"A link to {urlparse(site.group()).hostname}" if site else talk[0].text[:40]
+    first = re.split(r"(?<=[.!?])\s|\n", text, maxsplit=1)[0]
+    if len(first) <= HEADLINE_CHARS:
+        return first.rstrip(".:")
+    return first[:HEADLINE_CHARS].rsplit(" ", 1)[0] + " …"
+
+
+_URL = re.compile(r"https?://\S+")
+
+
+def _by_the_numbers(
+    request: Request, talks: list[list[MessageRef]], outcomes: list[ToolOutcome], topics: int
+) -> str:
+    messages = [m for t in talks for m in t]
+    people = {m.user_id for m in messages if m.user_id}
+    channels = {m.channel for m in messages}
+    window = (f" from {request.since:%Y-%m-%d}" if request.since else "") + (
+        f" to {request.until:%Y-%m-%d}" if request.until else ""
+    )
+    parts = [
+        f"By the numbers{window}: {plural(len(messages), 'message')} from "
+        f"{plural(len(people), 'person', 'people')} in {plural(len(channels), 'channel')}"
+    ]
+    joined = results(outcomes, "sql_metadata_query")
+    if joined and joined[0]["rows"]:
+        parts.append(plural(int(joined[0]["rows"][0][0] or 0), "new member"))
+    top = max(messages, key=lambda m: (m.reactions, -float(m.ts)))
+    if top.reactions:
+        parts.append(
+            f"most reacted-to: {top.user or 'someone'} in #{top.channel} "
+            f"({plural(top.reactions, 'reaction')})"
+        )
+    return "; ".join(parts) + f". {plural(topics, 'topic')} stood out."
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """`1 reply`, `2 replies`, `1 person`, `3 people`."""
+    if count == 1:
+        return f"1 {one}"
+    return f"{count} {many or (one[:-1] + 'ies' if one.endswith('y') else one + 's')}"

@@ -2,8 +2,9 @@
 
 import html
 import json
+from datetime import UTC, datetime
 
-from agent.contracts import Claim, Result
+from agent.contracts import Citation, Claim, Point, Result
 
 MODE_NOTE = {
     "llm": "written by the configured model",
@@ -26,7 +27,15 @@ def markdown(result: Result) -> str:
     for section in result.draft.sections:
         lines += [f"### {section.title}", ""]
         for point in section.points:
-            lines.append(f"- {point.text}{_refs(point.citations, numbers)}")
+            quotes = _quotes(point, result)
+            if not quotes:
+                lines.append(f"- {point.text}{_refs(point.citations, numbers)}")
+                continue
+            lines.append(f"- **{point.text}**")
+            lines += [
+                f"  - \u201c{claim.quote}\u201d ({_who(source)}){_refs([claim], numbers)}"
+                for claim, source in quotes
+            ]
         lines.append("")
     if numbers:
         lines += ["Sources:", ""]
@@ -49,6 +58,15 @@ def slack_blocks(result: Result) -> list[dict]:
     for section in result.draft.sections:
         lines = [f"*{section.title}*"]
         for point in section.points:
+            quotes = _quotes(point, result)
+            if quotes:
+                lines.append(f"• *{point.text}*")
+                lines += [
+                    f"    \u203a \u201c{claim.quote}\u201d ({source.user or 'someone'}, "
+                    f"<{source.permalink}|#{source.channel}>)"
+                    for claim, source in quotes
+                ]
+                continue
             sources = " ".join(
                 f"<{by_id[c.message_id].permalink}|#{by_id[c.message_id].channel}>"
                 for c in point.citations
@@ -70,12 +88,22 @@ def html_page(result: Result) -> str:
         "<!doctype html><meta charset='utf-8'>",
         f"<title>{_TITLES[result.task]}</title>",
         "<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;"
-        "line-height:1.5}li{margin:.4rem 0}small{color:#666}</style>",
+        "line-height:1.5}li{margin:.4rem 0}small{color:#666}ul ul{list-style:none;"
+        "padding-left:1rem;border-left:3px solid #ddd}q{font-style:italic}</style>",
         f"<h1>{_TITLES[result.task]}</h1><p>{html.escape(result.draft.summary)}</p>",
     ]
     for section in result.draft.sections:
         parts.append(f"<h2>{html.escape(section.title)}</h2><ul>")
         for point in section.points:
+            quotes = _quotes(point, result)
+            if quotes:
+                items = "".join(
+                    f"<li><q>{html.escape(claim.quote)}</q> <small>{html.escape(_who(source))}"
+                    f" <a href='{html.escape(source.permalink)}'>open</a></small></li>"
+                    for claim, source in quotes
+                )
+                parts.append(f"<li><strong>{html.escape(point.text)}</strong><ul>{items}</ul></li>")
+                continue
             sources = " ".join(
                 f"<a href='{html.escape(by_id[c.message_id].permalink)}'>"
                 f"#{html.escape(by_id[c.message_id].channel)}</a>"
@@ -95,6 +123,26 @@ def render(result: Result, fmt: str) -> str:
     if fmt == "html":
         return html_page(result)
     return markdown(result)
+
+
+def _quotes(point: Point, result: Result) -> list[tuple[Claim, Citation]]:
+    """The point's quotes that its text does not already show (a newsletter topic's headline
+    with its quotes under it), each with its verified source; empty for a point that quotes
+    in its own text, or cites without quoting."""
+    by_id = {c.message_id: c for c in result.citations}
+    return [
+        (claim, by_id[claim.message_id])
+        for claim in point.citations
+        if claim.quote and claim.quote not in point.text and claim.message_id in by_id
+    ]
+
+
+def _who(source: Citation) -> str:
+    return f"{source.user or 'someone'} in #{source.channel}, {_day(source.ts)}"
+
+
+def _day(ts: str) -> str:
+    return datetime.fromtimestamp(float(ts), UTC).strftime("%Y-%m-%d")
 
 
 def _numbers(result: Result) -> dict[str, int]:

@@ -2,11 +2,13 @@
 permalink opens the workspace's own Slack."""
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from agent import render
 from agent.contracts import Request
 from agent.runner import AgentRunner
 from db import Stores
@@ -70,3 +72,19 @@ def test_every_permalink_opens_the_workspace(houston: Stores):
         HOUSTON, Request(task="answer", question="How do I make a force layout in 3D?")
     )
     assert result.citations and all(c.permalink.startswith(URL) for c in result.citations)
+
+
+def test_the_july_2016_newsletter_covers_the_month(houston: Stores):
+    request = Request(task="newsletter", since="2016-07-01T00:00:00Z", until="2016-08-01T00:00:00Z")
+    result = AgentRunner(houston).run(HOUSTON, request)
+
+    points = [p for s in result.draft.sections for p in s.points]
+    assert len(result.draft.sections) >= 3 and len(points) >= 8
+    assert len({c.channel for c in result.citations}) >= 3
+    assert all(1 <= len(p.citations) <= 3 for p in points)
+    assert all(c.permalink.startswith(URL) for c in result.citations)
+    summary = result.draft.summary
+    assert summary.startswith("By the numbers") and "new member" in summary
+    assert not re.search(r"\b1 (people|reactions|messages|channels)\b", summary + str(points))
+    page = render.render(result, "html")
+    assert page.count("<q>") >= 8 and page.count(f"href='{URL}") >= 8
