@@ -118,7 +118,7 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
         best = int(np.argmax(fit))
         title = examples[best][0] if fit[best] >= SECTION_FIT else NOTABLE
         if len(filed[title]) < POINTS_PER_SECTION:
-            filed[title].append(_topic_point(topic, vectors))
+            filed[title].append(_topic_point(topic))
     order = [*SECTIONS, NOTABLE]
     sections = [Section(title=t, points=filed[t]) for t in order if filed[t]]
     return Draft(
@@ -165,7 +165,9 @@ class _Topic:
 
     @property
     def engagement(self) -> int:
-        return sum(_engagement(self.talks[i]) for i in self.members)
+        """Its lead conversation's: many lukewarm messages do not outrank one that people
+        rallied to."""
+        return _engagement(self.talks[self.members[0]])
 
     @property
     def channels(self) -> set[str]:
@@ -173,8 +175,9 @@ class _Topic:
 
 
 def _conversations(outcomes: list[ToolOutcome]) -> list[list[MessageRef]]:
-    """The period's conversations: a thread, or (before threads, or beside them) a run of a
-    channel's messages each within CONVERSATION_GAP of the one before."""
+    """The period's conversations: a thread, or, in a channel that has no threads (exports
+    from before Slack had them), a run of messages each within CONVERSATION_GAP of the one
+    before. Where people do use threads, a message outside one stands alone."""
     by_key: dict[tuple[str, str], list[MessageRef]] = defaultdict(list)
     loose: dict[str, list[MessageRef]] = defaultdict(list)
     for o in done(outcomes, "channel_history"):
@@ -186,10 +189,11 @@ def _conversations(outcomes: list[ToolOutcome]) -> list[list[MessageRef]]:
             else:
                 loose[m.channel_id].append(m)
     talks = [sorted(ms, key=lambda m: float(m.ts)) for ms in by_key.values()]
-    for messages in loose.values():
+    threaded = {channel for channel, _ in by_key}
+    for channel, messages in loose.items():
         run: list[MessageRef] = []
         for m in sorted({m.message_id: m for m in messages}.values(), key=lambda m: float(m.ts)):
-            if run and m.time - run[-1].time > CONVERSATION_GAP:
+            if run and (channel in threaded or m.time - run[-1].time > CONVERSATION_GAP):
                 talks.append(run)
                 run = []
             run.append(m)
@@ -210,7 +214,8 @@ def _thread_text(thread: list[MessageRef]) -> str:
 
 def _cluster(talks: list[list[MessageRef]], vectors: np.ndarray) -> list[_Topic]:
     """Leader clustering, most engaging conversation first: one joins the closest topic when
-    similar enough, else starts one. Topics come back ranked by engagement."""
+    similar enough, else starts one. Topics come back ranked by their lead's engagement, then
+    by size."""
     order = sorted(range(len(talks)), key=lambda i: -_engagement(talks[i]))
     topics: list[_Topic] = []
     for i in order:
@@ -234,16 +239,14 @@ def _chosen(topics: list[_Topic]) -> list[_Topic]:
     return first + [t for t in topics if t not in first]
 
 
-def _topic_point(topic: _Topic, vectors: np.ndarray) -> Point:
-    """A headline from the message nearest the topic's centre, then up to three quotes: the
-    most reacted-to messages (ties: the earliest), each cited."""
+def _topic_point(topic: _Topic) -> Point:
+    """A headline from the topic's most engaging conversation, then a quote from each of its
+    (up to three) most engaging conversations: the one that started it, or in a run without
+    threads its most reacted-to message; each cited."""
     messages = topic.messages
-    central = max(
-        topic.members, key=lambda i: float(vectors[i] @ topic.centroid) + (len(topic.talks[i]) > 1)
-    )
-    headline = _headline(topic.talks[central])
-    quoted = sorted(messages, key=lambda m: (-m.reactions, float(m.ts)))[:QUOTES_PER_TOPIC]
-    points = [quote_point(m, limit=QUOTE_CHARS) for m in sorted(quoted, key=lambda m: m.time)]
+    headline = _headline(topic.talks[topic.members[0]])
+    leads = [_lead(topic.talks[i]) for i in topic.members[:QUOTES_PER_TOPIC]]
+    points = [quote_point(m, limit=QUOTE_CHARS) for m in sorted(leads, key=lambda m: m.time)]
     people = {m.user_id for m in messages if m.user_id}
     where = ", ".join(f"#{c}" for c in sorted(topic.channels))
     stats = ", ".join(
@@ -256,6 +259,12 @@ def _topic_point(topic: _Topic, vectors: np.ndarray) -> Point:
     return Point(
         text=f"{headline} ({where}: {stats})", citations=[c for p in points for c in p.citations]
     )
+
+
+def _lead(talk: list[MessageRef]) -> MessageRef:
+    if talk[0].thread_ts:
+        return talk[0]
+    return max(talk, key=lambda m: (m.reactions, -float(m.ts)))
 
 
 def _headline(talk: list[MessageRef]) -> str:
