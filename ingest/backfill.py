@@ -21,6 +21,7 @@ from db.models import Channel, Message, SyncState, Workspace, message_id
 from db.people import upsert_users
 from db.stores import Stores
 from db.workspaces import domain_of, upsert_workspace
+from ingest.file_text import add_downloaded_text
 from ingest.normalise import (
     Directory,
     bookmark_from_slack,
@@ -259,7 +260,9 @@ def _page_messages(run: _Run, cid: str, page: list[dict]) -> tuple[list[Message]
             "conversations.replies", "messages", channel=cid, ts=parent["ts"]
         ):
             raw.extend(r for r in replies if r.get("ts") != parent["ts"])
-    messages = [message_from_slack(r, ws, cid, run.directory) for r in raw if isinstance(r, dict)]
+    raw = [r for r in raw if isinstance(r, dict)]
+    run.warnings.extend(add_downloaded_text(run.api, raw))
+    messages = [message_from_slack(r, ws, cid, run.directory) for r in raw]
     return [m for m in messages if m is not None], len(moved)
 
 

@@ -149,7 +149,7 @@ def message_from_slack(
         body = att.get("text") or att.get("fallback")
         if body:
             pieces.append(resolve(body))
-    for shared, ref in zip(_file_objects(raw), files, strict=True):
+    for shared, ref in zip(file_objects(raw), files, strict=True):
         title = ref.title if ref.title and ref.title not in raw_text else None
         pieces.append("\n".join(p for p in (title, file_text(shared)) if p))
     text = "\n".join(p for p in pieces if p.strip())
@@ -209,7 +209,7 @@ def file_text(shared: Mapping[str, Any]) -> str:
 FILE_TEXT_CHARS = 20_000
 
 
-def _file_objects(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+def file_objects(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """Files of a message, one per id: `files` in current exports, `file` in older ones."""
     found = list(raw.get("files") or [])
     if isinstance(raw.get("file"), Mapping):
@@ -235,5 +235,5 @@ def _files(raw: Mapping[str, Any]) -> list[FileRef]:
             permalink=f.get("permalink"),
             created_at=to_datetime(f.get("created")),
         )
-        for f in _file_objects(raw)
+        for f in file_objects(raw)
     ]

@@ -5,7 +5,9 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any
+from urllib.parse import urlparse
 
+import httpx
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
@@ -40,6 +42,13 @@ class SlackError(Exception):
         return self.code in ("invalid_auth", "not_authed", "token_revoked", "account_inactive")
 
 
+class FileUnreadable(Exception):
+    """A shared file's content could not be had or read; the message says why."""
+
+
+DOWNLOAD_BYTES = 1 << 20  # a shared file's download is cut off (and skipped) past this
+
+
 class SlackApi:
     """A WebClient that waits out 429s (Retry-After), keeps each method to its pace and turns
     Slack errors into SlackError."""
@@ -50,6 +59,7 @@ class SlackApi:
         base_url: str | None = None,
         pace: Mapping[str, float] | None = None,
         max_rate_limit_retries: int = 10,
+        max_download_bytes: int = DOWNLOAD_BYTES,
     ):
         self.client = WebClient(
             token=token,
@@ -59,6 +69,7 @@ class SlackApi:
                 RateLimitErrorRetryHandler(max_retry_count=max_rate_limit_retries),
             ],
         )
+        self.max_download_bytes = max_download_bytes
         self.pace = dict(pace or {})
         self._last_call: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -76,6 +87,29 @@ class SlackApi:
         if not isinstance(response.data, dict):
             raise SlackError(method, "the Web API answered with something other than JSON")
         return dict(response.data)
+
+    def download(self, url: str) -> bytes:
+        """A file's bytes from its `url_private`, with the bot token (scope files:read), at most
+        `max_download_bytes`. The token is sent only to Slack's hosts (or the API's own)."""
+        host = urlparse(url).hostname or ""
+        ours = urlparse(self.client.base_url).hostname
+        if not (host == ours or host == "slack.com" or host.endswith(".slack.com")):
+            raise FileUnreadable(f"{host or url!r} is not Slack's; the token is not sent there")
+        headers = {"Authorization": f"Bearer {self.client.token}"}
+        try:
+            with httpx.stream("GET", url, headers=headers, timeout=30) as response:
+                if response.status_code != 200:
+                    raise FileUnreadable(f"the download answered HTTP {response.status_code}")
+                data = bytearray()
+                for chunk in response.iter_bytes():
+                    data += chunk
+                    if len(data) > self.max_download_bytes:
+                        raise FileUnreadable(
+                            f"larger than {self.max_download_bytes:,} bytes (the download cap)"
+                        )
+        except httpx.HTTPError as exc:
+            raise FileUnreadable(f"the download failed: {exc}") from exc
+        return bytes(data)
 
     def pages(self, method: str, key: str, **params: Any) -> Iterator[tuple[list, str | None]]:
         """Each page's items under `key` with the cursor of the page after it (None at the

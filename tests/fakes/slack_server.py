@@ -28,6 +28,7 @@ class FakeWorkspace:
     messages: dict[str, list[dict]] = field(default_factory=dict)  # channel -> top level
     replies: dict[tuple[str, str], list[dict]] = field(default_factory=dict)  # (ch, ts) -> replies
     bookmarks: dict[str, list[dict]] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)  # url_private path -> content
     errors: dict[tuple[str, str], str] = field(default_factory=dict)  # (method, channel) -> error
     rate_limit_every: dict[str, int] = field(default_factory=dict)  # method -> every nth call
 
@@ -144,6 +145,9 @@ def fake_slack(workspace: FakeWorkspace, page_size: int = 5) -> Iterator[tuple[s
     class Handler(BaseHTTPRequestHandler):
         def _serve(self) -> None:
             url = urlparse(self.path)
+            if url.path.startswith("/files-pri/"):
+                self._download(url.path)
+                return
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
             params = {k: v[0] for k, v in parse_qs(url.query).items()}
             if body:
@@ -163,6 +167,23 @@ def fake_slack(workspace: FakeWorkspace, page_size: int = 5) -> Iterator[tuple[s
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+
+        def _download(self, path: str) -> None:
+            """url_private as Slack serves it: the bytes to a bot token of this workspace,
+            a redirect to the sign-in page to anyone else."""
+            content = fake.workspace.files.get(path)
+            authorised = self.headers.get("Authorization") == f"Bearer {fake.workspace.token}"
+            if content is None or not authorised:
+                self.send_response(404 if content is None else 302)
+                self.send_header("Location", "/signin")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
 
         do_GET = do_POST = _serve
 
