@@ -5,6 +5,7 @@ or `sample:N` for the generated sample workspace of about N messages), the messa
 support the answer and the facts the answer must state.
 """
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Literal
@@ -12,7 +13,9 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 Kind = Literal["metadata", "semantic", "hybrid", "thread", "reactions", "newsletter", "pr"]
+Split = Literal["dev", "test"]
 SAMPLE_PREFIX = "sample:"
+TEST_SHARE = 0.3  # of a dataset's cases, held out: run them only to report, never to tune
 
 
 class DatasetError(Exception):
@@ -46,6 +49,17 @@ class Case(BaseModel):
     filters: CaseFilters | None = None
     answerable: bool = True
     kind: Kind
+    split: Split | None = Field(
+        None, description="dev (look while building) or test (held out); by default fixed by id."
+    )
+
+    @property
+    def part(self) -> Split:
+        """The case's split: as written, else a hash of its id (stable, about TEST_SHARE test)."""
+        if self.split is not None:
+            return self.split
+        digest = int(hashlib.sha256(self.id.encode()).hexdigest()[:8], 16)
+        return "test" if digest / 0xFFFFFFFF < TEST_SHARE else "dev"
 
     @field_validator("relevant")
     @classmethod
@@ -61,6 +75,12 @@ class Dataset(BaseModel):
 
     path: Path
     cases: list[Case]
+
+    def only(self, split: Split | None) -> "Dataset":
+        """The cases of one split (None: all of them)."""
+        if split is None:
+            return self
+        return self.model_copy(update={"cases": [c for c in self.cases if c.part == split]})
 
     def exports(self) -> list[str]:
         """The distinct exports its cases run on, in first-use order."""

@@ -47,6 +47,13 @@ def eval_run(
     judge: Annotated[
         bool, typer.Option(help="Also grade answers with the configured model (LLM judge).")
     ] = False,
+    split: Annotated[
+        str,
+        typer.Option(
+            help="dev (the cases to look at while building), test (held out: run it only to "
+            "report) or all."
+        ),
+    ] = "all",
     as_json: JsonOption = False,
 ) -> None:
     """Import what a dataset needs, run every case, print a table and write the reports."""
@@ -61,7 +68,9 @@ def eval_run(
     config = settings()
     if judge and not config.llm_model:
         raise typer.BadParameter("the judge needs SLACK_HELPER_LLM_MODEL", param_hint="--judge")
-    data = load_dataset(dataset)
+    if split not in ("dev", "test", "all"):
+        raise typer.BadParameter("use dev, test or all", param_hint="--split")
+    data = load_dataset(dataset).only(None if split == "all" else split)  # type: ignore[arg-type]
     with tempfile.TemporaryDirectory(prefix="slack-helper-eval-") as scratch:
         root = data_dir or Path(scratch)
         scratch_stores = StoreConfig(
@@ -73,7 +82,8 @@ def eval_run(
                 runner, data, root, sides=sides, judge_model=runner.model if judge else None
             )
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    paths = write_reports(run, out_dir or Path("eval-runs") / f"{dataset.stem}-{stamp}")
+    name = dataset.stem if split == "all" else f"{dataset.stem}-{split}"
+    paths = write_reports(run, out_dir or Path("eval-runs") / f"{name}-{stamp}")
     if as_json:
         print_json(run.summary)
     else:

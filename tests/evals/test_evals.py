@@ -74,6 +74,31 @@ def test_shipped_datasets_are_big_enough_and_cover_every_kind():
     )
 
 
+def test_every_dataset_splits_into_dev_and_a_held_out_test_part(tmp_path: Path):
+    for name in ("sample", "houston"):
+        data = load_dataset(Path("evals/datasets") / f"{name}.jsonl")
+        dev, test = data.only("dev").cases, data.only("test").cases
+        assert {c.id for c in dev} | {c.id for c in test} == {c.id for c in data.cases}
+        assert not {c.id for c in dev} & {c.id for c in test}
+        assert 0.2 <= len(test) / len(data.cases) <= 0.45  # about TEST_SHARE
+        again = load_dataset(Path("evals/datasets") / f"{name}.jsonl").only("test").cases
+        assert [c.id for c in again] == [c.id for c in test]  # stable across loads
+    written = tmp_path / "d.jsonl"
+    written.write_text(
+        json.dumps(
+            {
+                "id": "a",
+                "question": "q?",
+                "export": "sample:600",
+                "kind": "semantic",
+                "split": "test",
+            }
+        )
+        + "\n"
+    )
+    assert [c.id for c in load_dataset(written).only("test").cases] == ["a"]
+
+
 def test_metrics_on_known_rankings():
     ranked, relevant = ["x", "a", "y", "b"], {"a", "b"}
     assert metrics.recall_at_k(ranked, relevant, 1) == 0.0
