@@ -12,17 +12,40 @@ import psycopg
 from db.filters import Filters
 
 
-def keyword_matches(
-    conn: psycopg.Connection, terms: list[str], filters: Filters, depth: int
-) -> list[str]:
-    """Ids of the content messages holding any of `terms` (each as a phrase) within the
-    filters: most terms first, then newest. `conn` is scoped to the workspace."""
+def term_counts(conn: psycopg.Connection, terms: list[str], cap: int) -> list[int]:
+    """How many of the workspace's content messages hold each term, counted up to `cap` (a
+    common term's count is only needed to know it is common)."""
     if not terms:
         return []
-    return [r[0] for r in conn.execute(*keyword_query(terms, filters, depth))]
+    counts = ", ".join(
+        f"(SELECT count(*) FROM (SELECT 1 FROM workspace_terms t "
+        f"WHERE t.terms @@ search_phrase(%(term{i})s) LIMIT %(cap)s) AS c{i})"
+        for i in range(len(terms))
+    )
+    row = conn.execute(
+        f"SELECT {counts}", {**{f"term{i}": t for i, t in enumerate(terms)}, "cap": cap}
+    ).fetchone()
+    return list(row) if row else [0] * len(terms)
 
 
-def keyword_query(terms: list[str], filters: Filters, depth: int) -> tuple[str, dict]:
+def keyword_matches(
+    conn: psycopg.Connection,
+    terms: list[str],
+    weights: list[float],
+    filters: Filters,
+    depth: int,
+) -> dict[str, float]:
+    """The content messages holding any of `terms` (each as a phrase) within the filters,
+    scored by the summed weights of the terms each holds: best first, then newest. `conn` is
+    scoped to the workspace."""
+    if not terms:
+        return {}
+    return {r[0]: float(r[1]) for r in conn.execute(*keyword_query(terms, weights, filters, depth))}
+
+
+def keyword_query(
+    terms: list[str], weights: list[float], filters: Filters, depth: int
+) -> tuple[str, dict]:
     """The statement `keyword_matches` runs, and its parameters.
 
     It reads `workspace_terms`, not `message_terms`, and finds the matches before joining them
@@ -31,14 +54,18 @@ def keyword_query(terms: list[str], filters: Filters, depth: int) -> tuple[str, 
     """
     condition, params = filters.sql_condition("m")
     phrases = {f"term{i}": term for i, term in enumerate(terms)}
+    weighted = {f"weight{i}": weight for i, weight in enumerate(weights)}
     any_term = " || ".join(f"search_phrase(%({name})s)" for name in phrases)
-    matched = " + ".join(f"(t.terms @@ search_phrase(%({name})s))::int" for name in phrases)
+    score = " + ".join(
+        f"(t.terms @@ search_phrase(%(term{i})s))::int * %(weight{i})s::float8"
+        for i in range(len(terms))
+    )
     statement = f"""WITH hits AS MATERIALIZED (
-            SELECT message_id, {matched} AS matched FROM workspace_terms t
+            SELECT message_id, {score} AS score FROM workspace_terms t
             WHERE t.terms @@ ({any_term}))
-        SELECT h.message_id FROM hits h
+        SELECT h.message_id, h.score FROM hits h
         JOIN message_metadata m ON m.message_id = h.message_id
         WHERE {condition}
-        ORDER BY h.matched DESC, m.created_at DESC, h.message_id
+        ORDER BY h.score DESC, m.created_at DESC, h.message_id
         LIMIT %(depth)s"""
-    return statement, {**params, **phrases, "depth": depth}
+    return statement, {**params, **phrases, **weighted, "depth": depth}

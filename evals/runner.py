@@ -52,7 +52,9 @@ def run_dataset(
     deterministic metrics)."""
     stores = runner.stores
     local = runner.with_local_tools()
-    workspaces = {export: _import(stores, export, scratch) for export in dataset.exports()}
+    workspaces = {
+        export: import_case_export(stores, export, scratch) for export in dataset.exports()
+    }
     results = []
     for export, workspace_id in workspaces.items():
         cases = [c for c in dataset.cases if c.export == export]
@@ -68,7 +70,8 @@ def run_dataset(
     )
 
 
-def _import(stores: Stores, export: str, scratch: Path) -> str:
+def import_case_export(stores: Stores, export: str, scratch: Path) -> str:
+    """Import one export a dataset names (a path, or the generated sample); its workspace id."""
     if export.startswith(SAMPLE_PREFIX):
         size = int(export.removeprefix(SAMPLE_PREFIX))
         path = write_sample_export(scratch / f"sample-{size}", messages=size)
@@ -87,9 +90,9 @@ async def _run_cases(
     stores, results = runner.stores, []
     async with runner.session(workspace_id) as context:
         for case in cases:
-            relevant = _resolve(stores, workspace_id, case)
+            relevant = relevant_ids(stores, workspace_id, case)
             retrieval: dict[str, RetrievalScore] = {
-                side: _score(ranked_ids(stores, workspace_id, _search_args(case), side), relevant)
+                side: _score(ranked_ids(stores, workspace_id, search_args(case), side), relevant)
                 for side in sides
             }
             result = await run_agent(_request(case), context)
@@ -115,7 +118,7 @@ async def _run_cases(
     return results
 
 
-def _resolve(stores: Stores, workspace_id: str, case: Case) -> set[str]:
+def relevant_ids(stores: Stores, workspace_id: str, case: Case) -> set[str]:
     """The case's relevant messages as ids; a ref that matches nothing is a dataset error."""
     ids = set()
     with stores.postgres.tenant(workspace_id) as conn:
@@ -133,7 +136,8 @@ def _resolve(stores: Stores, workspace_id: str, case: Case) -> set[str]:
     return ids
 
 
-def _search_args(case: Case) -> SearchArgs:
+def search_args(case: Case) -> SearchArgs:
+    """The case's question and filters as a search for ten messages."""
     f = case.filters
     return SearchArgs.model_validate(
         {

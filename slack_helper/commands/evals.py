@@ -104,6 +104,40 @@ def eval_run(
             raise typer.Exit(1)
 
 
+@eval_app.command("fit-fusion")
+def eval_fit_fusion(
+    datasets: Annotated[list[Path], typer.Option("--dataset", help="Datasets to fit on.")],
+    split: Annotated[str, typer.Option(help="dev (fit) or test (check a weight).")] = "dev",
+    as_json: JsonOption = False,
+) -> None:
+    """Fit hybrid search's semantic weight on the datasets' retrieval cases (dev split)."""
+    from evals.dataset import load_dataset
+    from evals.fusion_fit import fit_fusion
+
+    if split not in ("dev", "test"):
+        raise typer.BadParameter("use dev or test", param_hint="--split")
+    loaded = [load_dataset(d).only(split) for d in datasets]  # type: ignore[arg-type]
+    config = settings()
+    with tempfile.TemporaryDirectory(prefix="slack-helper-fit-") as scratch:
+        scratch_stores = StoreConfig(
+            data_dir=Path(scratch), embedding_batch_size=config.embedding_batch_size
+        )
+        with open_stores(scratch_stores) as opened:
+            fit = fit_fusion(opened, loaded, Path(scratch))
+    if as_json:
+        print_json(fit)
+        return
+    table = Table("weight", *fit.datasets, "mean")
+    for weight, mean in fit.mean_by_weight.items():
+        table.add_row(
+            weight, *(f"{d.by_weight[weight]:.3f}" for d in fit.datasets.values()), f"{mean:.3f}"
+        )
+    out.print(table)
+    for name, d in fit.datasets.items():
+        out.print(f"{name}: {d.cases} cases; keyword {d.keyword:.3f}, semantic {d.semantic:.3f}")
+    out.print(f"fitted weight: {fit.weight:.2f}")
+
+
 @eval_app.command("compare")
 def eval_compare(
     run_a: Annotated[Path, typer.Argument(help="The earlier run: its folder or run.json.")],

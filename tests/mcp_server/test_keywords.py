@@ -115,6 +115,6 @@ def test_searches_can_use_the_full_text_index(stores: Stores):
         conn.execute("ANALYZE message_terms")
     with stores.postgres.tenant(WS) as conn:
         conn.execute("SET LOCAL enable_seqscan = off")  # small enough to scan: ask what it can do
-        statement, params = keyword_query(["ERR_42"], Filters(channel_ids=["C1"]), 30)
+        statement, params = keyword_query(["ERR_42"], [1.0], Filters(channel_ids=["C1"]), 30)
         plan = conn.execute("EXPLAIN " + statement, params).fetchall()
     assert "Bitmap Index Scan on message_terms_idx" in "\n".join(r[0] for r in plan)

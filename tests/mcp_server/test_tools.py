@@ -204,3 +204,23 @@ def test_a_reply_permalink_names_its_thread_as_slack_does():
         "https://acme.slack.com/archives/C1/p1000200?thread_ts=1.000100&cid=C1"
     )
     assert permalink("C1", "1.000100", "1.000100") == "/archives/C1/p1000100"
+
+
+def test_fusion_keeps_a_clearly_better_meaning_and_lifts_rare_evidence():
+    similarity = {"best": 0.83, "near": 0.55, "also": 0.53}
+    common_term = {"near": 0.4, "also": 0.4, "elsewhere": 0.4}  # a word many messages hold
+    assert [i for i, _, _ in search.fuse(similarity, common_term)][0] == "best"
+    weak = {"a": 0.31, "b": 0.30}
+    rare_code = {"exact": 1.0}  # the only message holding the query's code
+    assert [i for i, _, _ in search.fuse(weak, rare_code)][0] == "exact"
+    assert search.fuse(weak, {}) == [
+        ("a", 0.31 * search.FUSION_WEIGHT, ["semantic"]),
+        ("b", 0.30 * search.FUSION_WEIGHT, ["semantic"]),
+    ]
+
+
+def test_a_term_many_messages_hold_weighs_less(tools: WorkspaceTools):
+    with tools.stores.postgres.tenant(tools.workspace_id) as conn:
+        total = tools.stores.vectors.count(tools.workspace_id)
+        common, rare = search._term_weights(conn, ["the", "WEB-311"], total)
+    assert 0 <= common < rare <= 0.5  # two terms share the query's weight
