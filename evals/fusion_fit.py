@@ -14,7 +14,7 @@ from evals.dataset import Dataset
 from evals.runner import import_case_export, relevant_ids, search_args
 from mcp_server.search import fuse, search_sides
 
-RETRIEVAL_KINDS = ("semantic", "hybrid", "thread")  # the cases whose answer is found by search
+RETRIEVAL_KINDS = ("semantic", "hybrid", "thread", "reactions", "metadata", "newsletter", "pr")
 WEIGHTS = tuple(round(0.05 * i, 2) for i in range(21))
 TOLERANCE = 0.005  # a weight this close to the best mean counts as as good
 
@@ -57,8 +57,10 @@ def fit_fusion(stores: Stores, datasets: list[Dataset], scratch: Path) -> Fusion
         per_dataset[dataset.path.stem] = DatasetRecall(
             cases=len(sides),
             keyword=_mean(sides, lambda s, k: list(k)[:10]),
-            semantic=_mean(sides, lambda s, k: list(s)[:10]),
-            reciprocal_rank=_mean(sides, lambda s, k: _rrf([list(s), list(k)])[:10]),
+            semantic=_mean(sides, lambda s, k: sorted(s, key=lambda i: -s[i])[:10]),
+            reciprocal_rank=_mean(
+                sides, lambda s, k: _rrf([sorted(s, key=lambda i: -s[i]), list(k)])[:10]
+            ),
             by_weight={
                 f"{w:.2f}": _mean(sides, lambda s, k, w=w: [i for i, _, _ in fuse(s, k, w)[:10]])
                 for w in WEIGHTS

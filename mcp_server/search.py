@@ -90,8 +90,8 @@ def search_sides(
 def _sides(
     stores: Stores, workspace_id: str, args: SearchArgs, side: Side
 ) -> tuple[dict[str, float], dict[str, float], str]:
-    """The vector side (similarity by id, best first) and the keyword side (evidence in [0, 1]
-    by id, best first), as asked."""
+    """The vector side (similarity by id, best first; for hybrid, followed by the keyword
+    matches it did not reach) and the keyword side (evidence in [0, 1] by id, best first)."""
     terms = keyword_terms(args.query) if side != "semantic" else []
     # fusion can lift a deeper vector hit that also matches a term; without terms, and for the
     # vector side alone, only the top `limit` can be returned (and a shallower query is cheaper)
@@ -114,6 +114,12 @@ def _sides(
         similarity, strategy = _vector_side(
             stores, workspace_id, query_vector, filters, depth, size
         )
+        if side == "hybrid":
+            # a convex combination needs both scores of every candidate: a keyword match the
+            # vector side did not reach is scored exactly, not as if it meant nothing
+            unscored = [i for i in keyword if i not in similarity]
+            if unscored:
+                similarity |= _exact(stores, workspace_id, query_vector, unscored, len(unscored))
     return similarity, keyword, strategy
 
 
@@ -262,7 +268,7 @@ def _idf(count: int, total: int) -> float:
 def fuse(
     similarity: dict[str, float], keyword: dict[str, float], weight: float = FUSION_WEIGHT
 ) -> list[tuple[str, float, list[Source]]]:
-    """Convex combination: weight x similarity (cosine, 0 when below zero or not retrieved)
+    """Convex combination: weight x similarity (cosine, 0 when below zero or unknown)
     + (1 - weight) x keyword evidence; best first, ties by similarity."""
     scores: dict[str, float] = {}
     sources: dict[str, list[Source]] = {}
