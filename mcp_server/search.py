@@ -2,9 +2,9 @@
 combination of normalised scores (Bruch, Gai and Ingber, "An Analysis of Fusion Functions for
 Hybrid Retrieval", ACM TOIS 2023: it beats reciprocal rank fusion and needs one weight, learnt
 from data). The keyword side scores a message by the BM25 inverse document frequency of the
-exact terms it holds, as a share of what a term found in one message only would score, so a
-common word adds little and a rare code adds much; the semantic side is cosine similarity. The
-weight was fitted on the eval datasets' dev cases (`slack-helper eval fit-fusion`).
+exact terms it holds (each as a share of a term found in one message only; summed, at most 1),
+so a common word adds little and a rare code adds much; the semantic side is cosine similarity.
+The weight was fitted on the eval datasets' dev cases (`slack-helper eval fit-fusion`).
 
 The vector side picks a strategy per query from what PostgreSQL knows about the filters (the
 kept ids when few, else the planner's estimate of their share), because a Chroma `where` costs
@@ -253,12 +253,13 @@ def _rounded(value: float | None) -> float | None:
 def _term_weights(conn: psycopg.Connection, terms: list[str], total: int) -> list[float]:
     """Each term's BM25 inverse document frequency over the workspace's `total` content
     messages (Chroma's count: the planner's estimate under row-level security is far off), as
-    a share of a term held by one message only, divided among the query's terms: a message
-    holding every term of the query, each found nowhere else, scores 1."""
+    a share of a term held by one message only. A message's evidence is the sum over the terms
+    it holds, at most 1: one rare code is strong evidence however many common words the
+    question also has, and common words add little however many there are."""
     total = max(total, 1)
     counts = term_counts(conn, terms, max(int(total * COMMON_SHARE), 1))
     rarest = _idf(1, total)
-    return [_idf(max(n, 1), total) / rarest / len(terms) for n in counts]
+    return [_idf(max(n, 1), total) / rarest for n in counts]
 
 
 def _idf(count: int, total: int) -> float:
@@ -276,7 +277,7 @@ def fuse(
         scores[message_id] = weight * max(cosine, 0.0)
         sources[message_id] = ["semantic"]
     for message_id, evidence in keyword.items():
-        scores[message_id] = scores.get(message_id, 0.0) + (1 - weight) * evidence
+        scores[message_id] = scores.get(message_id, 0.0) + (1 - weight) * min(evidence, 1.0)
         sources.setdefault(message_id, []).append("keyword")
     ordered = sorted(scores, key=lambda i: (-scores[i], -similarity.get(i, -1.0)))
     return [(i, scores[i], sources[i]) for i in ordered]
