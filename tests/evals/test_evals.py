@@ -75,7 +75,7 @@ def test_shipped_datasets_are_big_enough_and_cover_every_kind():
 
 
 def test_every_dataset_splits_into_dev_and_a_held_out_test_part(tmp_path: Path):
-    for name in ("sample", "houston"):
+    for name in ("sample", "houston", "houston-terms"):
         data = load_dataset(Path("evals/datasets") / f"{name}.jsonl")
         dev, test = data.only("dev").cases, data.only("test").cases
         assert {c.id for c in dev} | {c.id for c in test} == {c.id for c in data.cases}
