@@ -14,14 +14,13 @@ from evals.dataset import Dataset
 from evals.runner import import_case_export, relevant_ids, search_args
 from mcp_server.search import fuse, search_sides
 
-RETRIEVAL_KINDS = ("semantic", "hybrid", "thread", "reactions", "metadata", "newsletter", "pr")
 WEIGHTS = tuple(round(0.05 * i, 2) for i in range(21))
 TOLERANCE = 0.005  # a weight this close to the best mean counts as as good
 
 
 class DatasetRecall(BaseModel):
-    """Mean reciprocal rank (top ten) of one dataset's retrieval cases: each side alone, the
-    fusion this replaced, and each weight."""
+    """Mean reciprocal rank (top ten) of one dataset's cases with relevant messages: each side
+    alone, the fusion this replaced, and each weight."""
 
     cases: int
     keyword: float
@@ -46,7 +45,7 @@ def fit_fusion(stores: Stores, datasets: list[Dataset], scratch: Path) -> Fusion
         for export in dataset.exports():
             workspace_id = import_case_export(stores, export, scratch)
             for case in dataset.cases:
-                if case.export != export or case.kind not in RETRIEVAL_KINDS or not case.relevant:
+                if case.export != export or not case.relevant:
                     continue
                 relevant = relevant_ids(stores, workspace_id, case)
                 similarity, keyword = search_sides(stores, workspace_id, search_args(case))
