@@ -129,7 +129,7 @@ def _register_workspace(
         if existing is not None and existing.name != name and into != ws:
             raise ExportError(
                 f"workspace {ws} is already stored as {existing.name!r} and this export would "
-                f"rename it {name!r}; to import into it anyway pass --into {ws} (or --name "
+                f"rename it {name!r}; to import into it anyway pass --into {ws} (or --workspace "
                 f"{existing.name!r}); nothing imported"
             )
         upsert_workspace(conn, workspace)
