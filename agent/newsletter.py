@@ -151,7 +151,7 @@ def _page(request: Request, channel: str, cursor: str | None = None) -> dict:
     return args
 
 
-@dataclass
+@dataclass(eq=False)  # a topic is itself: its centroid is an array, not a value to compare
 class _Topic:
     """Conversations that are about one thing, and how much people engaged with them."""
 

@@ -23,11 +23,12 @@ def fallback_text(result: Result) -> str:
 def markdown(result: Result) -> str:
     """Headings, bullet points and numbered source links."""
     numbers = _numbers(result)
+    by_id = {c.message_id: c for c in result.citations}
     lines = [result.draft.summary, ""]
     for section in result.draft.sections:
         lines += [f"### {section.title}", ""]
         for point in section.points:
-            quotes = _quotes(point, result)
+            quotes = _quotes(point, by_id)
             if not quotes:
                 lines.append(f"- {point.text}{_refs(point.citations, numbers)}")
                 continue
@@ -58,7 +59,7 @@ def slack_blocks(result: Result) -> list[dict]:
     for section in result.draft.sections:
         lines = [f"*{section.title}*"]
         for point in section.points:
-            quotes = _quotes(point, result)
+            quotes = _quotes(point, by_id)
             if quotes:
                 lines.append(f"• *{point.text}*")
                 lines += [
@@ -95,7 +96,7 @@ def html_page(result: Result) -> str:
     for section in result.draft.sections:
         parts.append(f"<h2>{html.escape(section.title)}</h2><ul>")
         for point in section.points:
-            quotes = _quotes(point, result)
+            quotes = _quotes(point, by_id)
             if quotes:
                 items = "".join(
                     f"<li><q>{html.escape(claim.quote)}</q> <small>{html.escape(_who(source))}"
@@ -125,11 +126,10 @@ def render(result: Result, fmt: str) -> str:
     return markdown(result)
 
 
-def _quotes(point: Point, result: Result) -> list[tuple[Claim, Citation]]:
+def _quotes(point: Point, by_id: dict[str, Citation]) -> list[tuple[Claim, Citation]]:
     """The point's quotes that its text does not already show (a newsletter topic's headline
-    with its quotes under it), each with its verified source; empty for a point that quotes
-    in its own text, or cites without quoting."""
-    by_id = {c.message_id: c for c in result.citations}
+    with its quotes under it), each with its verified source (`by_id`: the result's citations);
+    empty for a point that quotes in its own text, or cites without quoting."""
     return [
         (claim, by_id[claim.message_id])
         for claim in point.citations

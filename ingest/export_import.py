@@ -263,6 +263,10 @@ def _parse_day_file(
     return messages
 
 
+def _is_slack_id(value: object) -> bool:
+    return isinstance(value, str) and _SLACK_ID.fullmatch(value) is not None
+
+
 def _first_line(exc: Exception) -> str:
     return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
 
@@ -281,7 +285,7 @@ def _read_users(archive: ExportArchive) -> tuple[list[User], str | None, list[st
     teams = Counter(u.get("team_id") or u.get("team") for u in entries)
     teams.pop(None, None)
     team_id = teams.most_common(1)[0][0] if teams else None
-    if team_id is not None and not (isinstance(team_id, str) and _SLACK_ID.fullmatch(team_id)):
+    if team_id is not None and not _is_slack_id(team_id):
         raise ExportError(
             f"users.json: team id {str(team_id)[:40]!r} is not a Slack team id; nothing imported"
         )
@@ -316,7 +320,7 @@ def _read_channels(
         for entry in raw:
             if not isinstance(entry, dict) or not entry.get("id"):
                 continue
-            if not (isinstance(entry["id"], str) and _SLACK_ID.fullmatch(entry["id"])):
+            if not _is_slack_id(entry["id"]):
                 warnings.append(f"{member}: id {str(entry['id'])[:40]!r} is no Slack id; skipped")
                 continue
             try:

@@ -138,7 +138,8 @@ def message_from_slack(
     thread_ts = raw.get("thread_ts")
     raw_text = raw.get("text") or ""
     attachments = [a for a in raw.get("attachments") or [] if isinstance(a, Mapping)]
-    files = _files(raw)
+    shared_files = file_objects(raw)
+    files = [_file_ref(f) for f in shared_files]
 
     def resolve(markup: str) -> str:
         return render(markup, directory.users.get, directory.channels.get)
@@ -149,7 +150,7 @@ def message_from_slack(
         body = att.get("text") or att.get("fallback")
         if body:
             pieces.append(resolve(body))
-    for shared, ref in zip(file_objects(raw), files, strict=True):
+    for shared, ref in zip(shared_files, files, strict=True):
         title = ref.title if ref.title and ref.title not in raw_text else None
         pieces.append("\n".join(p for p in (title, file_text(shared)) if p))
     text = "\n".join(p for p in pieces if p.strip())
@@ -221,19 +222,16 @@ def file_objects(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return list(unique.values())
 
 
-def _files(raw: Mapping[str, Any]) -> list[FileRef]:
-    """The message's files as stored metadata."""
-    return [
-        FileRef(
-            file_id=f["id"],
-            user_id=f.get("user"),
-            name=f.get("name"),
-            title=f.get("title"),
-            mimetype=f.get("mimetype"),
-            filetype=f.get("filetype"),
-            size_bytes=f.get("size"),
-            permalink=f.get("permalink"),
-            created_at=to_datetime(f.get("created")),
-        )
-        for f in file_objects(raw)
-    ]
+def _file_ref(f: Mapping[str, Any]) -> FileRef:
+    """A shared file as stored metadata."""
+    return FileRef(
+        file_id=f["id"],
+        user_id=f.get("user"),
+        name=f.get("name"),
+        title=f.get("title"),
+        mimetype=f.get("mimetype"),
+        filetype=f.get("filetype"),
+        size_bytes=f.get("size"),
+        permalink=f.get("permalink"),
+        created_at=to_datetime(f.get("created")),
+    )

@@ -96,6 +96,7 @@ def _sides(
     # fusion can lift a deeper vector hit that also matches a term; without terms, and for the
     # vector side alone, only the top `limit` can be returned (and a shallower query is cheaper)
     depth = max(args.limit * 3, 30) if terms and side == "hybrid" else args.limit
+    total = stores.vectors.count(workspace_id) if terms else 0  # no pooled connection held
     with stores.postgres.tenant(workspace_id) as conn:
         filters = Filters(
             channel_ids=lookup.channel_ids(conn, args.channels) if args.channels else [],
@@ -105,7 +106,7 @@ def _sides(
             in_thread=args.in_thread,
         )
         size = _filter_size(conn, filters) if side != "keyword" else None
-        weights = _term_weights(conn, terms, stores.vectors.count(workspace_id)) if terms else []
+        weights = _term_weights(conn, terms, total) if terms else []
         keyword = keyword_matches(conn, terms, weights, filters, depth)
     similarity: dict[str, float] = {}
     strategy = "none"
