@@ -12,7 +12,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-Kind = Literal["metadata", "semantic", "hybrid", "thread", "reactions", "newsletter", "pr"]
+Kind = Literal[
+    "metadata", "semantic", "hybrid", "thread", "reactions", "newsletter", "pr", "history", "count"
+]
+# The kinds whose answer is found by searching text: retrieval is scored on these. The others are
+# answered by other tools (SQL, reactions, channel history), whatever a search would rank.
+RETRIEVAL_KINDS = frozenset({"semantic", "hybrid", "thread"})
 Split = Literal["dev", "test"]
 SAMPLE_PREFIX = "sample:"
 TEST_SHARE = 0.3  # of a dataset's cases, held out: run them only to report, never to tune

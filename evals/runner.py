@@ -18,7 +18,14 @@ from db.messages import message_stored
 from db.models import message_id
 from db.stores import Stores
 from evals import metrics
-from evals.dataset import SAMPLE_PREFIX, Case, Dataset, DatasetError, MessageRef
+from evals.dataset import (
+    RETRIEVAL_KINDS,
+    SAMPLE_PREFIX,
+    Case,
+    Dataset,
+    DatasetError,
+    MessageRef,
+)
 from evals.judge import judge
 from evals.results import (
     RETRIEVAL_METRICS,
@@ -208,8 +215,9 @@ def _answer_score(
 
 
 def summarise(results: list[CaseResult], sides: Sequence[str]) -> Summary:
-    """Means over the cases that have relevant messages; answer metrics over all cases."""
-    scored = [r for r in results if r.relevant]
+    """Retrieval: means over the cases found by searching text (RETRIEVAL_KINDS) that have
+    relevant messages; answer metrics over all cases."""
+    scored = [r for r in results if r.relevant and r.kind in RETRIEVAL_KINDS]
     answerable = [r for r in results if r.answerable]
     latencies = [r.answer.latency_ms for r in results]
     return Summary(
