@@ -4,7 +4,7 @@ threads, quote the messages that answer it, or say plainly that nothing does."""
 import re
 from datetime import timedelta
 
-from agent import newsletter
+from agent import channel_facts, newsletter
 from agent.contracts import Draft, Request, Section
 from agent.intent import Intent, read_intent
 from agent.playbook import AgentContext, call, done, quote_point, results, window_args
@@ -43,14 +43,17 @@ INSTRUCTIONS = (
     "Answer the user's question about their Slack workspace from what the tools return. "
     "Search first (semantic_search, with channel, people and time filters when the question "
     "names them); open the threads of the best hits with get_thread; use sql_metadata_query "
-    "(after describe_schema) for counts and rankings. When the results do not answer the "
-    "question, set found to false and say so plainly; never invent an answer."
+    "(after describe_schema) for other counts and rankings; channel_events for the "
+    "workspace's own history (renames, topics, purposes, archives, joins, pins, integrations) "
+    "and message_counts for who posted most and how many messages. When the results do not "
+    "answer the question, set found to false and say so plainly; never invent an answer."
 )
 
 
 def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
-    """Step 1: channels and people (to read the question); 2: searches (and reactions when
-    asked about); 3: the conversations around the best hits."""
+    """Step 1: channels and people (to read the question); 2: channel history or counts when
+    asked for, else (or when they find nothing) searches, and reactions when asked about;
+    3: the conversations around the best hits."""
     if not done(outcomes, "list_channels"):
         return [
             call("list_channels", {}, 1),
@@ -59,6 +62,11 @@ def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
     intent = intent_of(request, outcomes, context)
     if intent.digest:
         return newsletter.plan(_digest(intent, context), outcomes, context)
+    if channel_facts.asks(intent):
+        if not [o for o in outcomes if o.name in ("channel_events", "message_counts")]:
+            return channel_facts.plan(intent, 2)
+        if channel_facts.answered(outcomes):
+            return []
     if not [o for o in outcomes if o.name == "semantic_search"]:
         searches = [_search_args(intent.topic, intent, context.top_k)]
         searches += [_search_args(f"PR {n}", intent, context.top_k) for n in intent.pr_numbers]
@@ -82,6 +90,8 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
         intent = intent_of(request, outcomes, context)
         if intent.digest:
             return newsletter.compose(_digest(intent, context), outcomes, context)
+        if channel_facts.asks(intent) and channel_facts.answered(outcomes):
+            return channel_facts.compose(intent, outcomes)
     hits = relevant_hits(outcomes)
     reacted = _most_reacted(outcomes)
     if not hits and not reacted:

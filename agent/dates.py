@@ -54,13 +54,23 @@ def window_in(text: str, now: datetime) -> tuple[datetime | None, datetime | Non
         if re.search(r"\b(before|until)\s+" + match[1], lowered):
             return None, start
         return start, start + timedelta(days=1)
-    if match := re.search(r"\bin (" + "|".join(_MONTHS) + r")\b", lowered):
+    months = "|".join(_MONTHS)
+    if match := re.search(r"\b(" + months + r")\s+(?:of\s+)?(\d{4})\b", lowered):
+        return _month(int(match[2]), _MONTHS[match[1]])
+    if match := re.search(r"\bin (" + months + r")\b", lowered):
         month = _MONTHS[match[1]]
-        year = now.year if month <= now.month else now.year - 1
-        start = _midnight(date(year, month, 1))
-        end = _midnight(date(year + (month == 12), month % 12 + 1, 1))
-        return start, end
+        return _month(now.year if month <= now.month else now.year - 1, month)
+    if match := re.search(r"\b(?:in|during)\s+((?:19|20)\d{2})\b", lowered):
+        year = int(match[1])
+        return _midnight(date(year, 1, 1)), _midnight(date(year + 1, 1, 1))
     return None, None
+
+
+def _month(year: int, month: int) -> tuple[datetime, datetime]:
+    """The window of one calendar month."""
+    start = _midnight(date(year, month, 1))
+    end = _midnight(date(year + (month == 12), month % 12 + 1, 1))
+    return start, end
 
 
 def _midnight(day: date) -> datetime:

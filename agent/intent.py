@@ -6,6 +6,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from agent.dates import window_in
+from db.models import ChannelEventKind
 
 # A pull request named in text: "PR 1234", "pull request #12", ".../pull/1234", "#1234" (also
 # GitHub's "acme/webapp#1234"); questions and messages are read with the same pattern.
@@ -16,7 +17,36 @@ _DIGEST = re.compile(
 )
 # "what happened in #deploys last week" asks for a digest; "what happened with v2.14.0" does not
 _HAPPENED = re.compile(r"^\s*what(?:'s| has)? happen(?:ed|ing)\s*$", re.I)
-_REACTIONS = re.compile(r"\breact|\bemoji|\bbookmark|:[a-z0-9_+-]+:", re.I)
+# emoji reactions, not "how did Oleg react to the rewording"
+_REACTIONS = re.compile(
+    r"\breactions?\b|\breacted\s+(with|to\s+(the\s+)?most)|\bmost[- ]reacted|\bemoji"
+    r"|\bbookmark|:[a-z0-9_+-]+:",
+    re.I,
+)
+# The channel-history words of each kind of event. Topic, purpose, joins and leaves are common
+# words, so they count only in a question that names a channel (or says "channel").
+_EVENT_WORDS: dict[ChannelEventKind, str] = {
+    "renamed": r"\brenam\w*|\b(old|previous|former|original)\s+name\b|\bformerly\b"
+    r"|\b(called|named)\s+(before|previously|originally|at first)\b|\bused to be (called|named)\b",
+    "archived": r"(?<!un)archived\b|(?<!un)archiv(e|ing)\s+(#|the\s+\S*\s*channel)",
+    "unarchived": r"\bunarchiv\w*",
+    "pinned": r"(?<!un)pinned\b|\bpins?\b",
+    "unpinned": r"\bunpin\w*",
+    "integration_added": r"\bintegrations?\b|\b(bot|app)s?\s+(was\s+|were\s+)?(added|installed)\b",
+}
+_CHANNEL_EVENT_WORDS: dict[ChannelEventKind, str] = {
+    "topic": r"\btopic\b",
+    "purpose": r"\bpurpose\b|\bwhat\s+is\s+#\S+\s+for\b",
+    "joined": r"\bjoin(ed|s)?\b|\bnew members?\b",
+    "left": r"\bleft\b|\bleav(e|es|ing)\b",
+}
+# "who posted most in #x", "how many messages in #x in May", "most active in #x"
+_COUNTING = re.compile(
+    r"\bhow many (messages|posts)\b|\bnumber of (messages|posts)\b"
+    r"|\b(posted|posts|wrote|writes|sent|talk(ed|s)?)\s+(the\s+)?most\b"
+    r"|\bmost\s+(active|messages|posts|prolific|talkative)\b|\bbusiest\b",
+    re.I,
+)
 # emoji names people say in words; ":name:" works for any other
 _EMOJI_WORDS = {
     "fire": "fire",
@@ -55,6 +85,8 @@ class Intent(BaseModel):
     digest: bool = False
     reactions: bool = False  # asks about reactions ("most reacted", "tada", "bookmarked")
     emoji: str | None = None
+    history: list[ChannelEventKind] = []  # asks about channel events ("who renamed #x")
+    counting: bool = False  # asks for message counts ("who posted most in #x")
 
 
 def read_intent(
@@ -70,7 +102,7 @@ def read_intent(
     channels = [
         name
         for name in channel_names
-        if re.search(rf"(?:#|\bin\s+(?:the\s+)?){re.escape(name)}\b", question, re.I)
+        if re.search(rf"(?:#|\bin\s+(?:the\s+)?){re.escape(name)}(?![\w-])", question, re.I)
     ]
     words = re.findall(r"@?[A-Za-z][\w.-]*[\w]", question)
     people: dict[str, str] = {}
@@ -84,12 +116,14 @@ def read_intent(
     since, until = window_in(question, now)
     topic = question
     for name in channels:
-        topic = re.sub(rf"(?:#|\bin\s+(?:the\s+)?){re.escape(name)}\b", " ", topic, flags=re.I)
+        topic = re.sub(
+            rf"(?:#|\bin\s+(?:the\s+)?){re.escape(name)}(?![\w-])", " ", topic, flags=re.I
+        )
     for word in people:
         topic = re.sub(rf"(?<![\w@]){re.escape(word)}\b", " ", topic)
     topic = _SAID.sub(" ", topic)
     if since or until:
-        topic = _FILLER.sub(" ", re.sub(r"\d{4}-\d{2}-\d{2}", " ", topic))
+        topic = _FILLER.sub(" ", re.sub(r"\d{4}-\d{2}-\d{2}|\b(19|20)\d{2}\b", " ", topic))
     topic = re.sub(r"\s+", " ", topic).strip(" ?.,") or question
     return Intent(
         topic=topic,
@@ -103,7 +137,14 @@ def read_intent(
         or (bool(channels or since or until) and bool(_HAPPENED.match(topic))),
         reactions=bool(_REACTIONS.search(question)),
         emoji=_emoji_in(question),
+        history=_history_kinds(question, bool(channels) or "channel" in question.lower()),
+        counting=bool(_COUNTING.search(question)),
     )
+
+
+def _history_kinds(question: str, names_a_channel: bool) -> list[ChannelEventKind]:
+    words = _EVENT_WORDS | (_CHANNEL_EVENT_WORDS if names_a_channel else {})
+    return [kind for kind, pattern in words.items() if re.search(pattern, question, re.I)]
 
 
 def _emoji_in(question: str) -> str | None:

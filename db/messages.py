@@ -7,6 +7,7 @@ from datetime import datetime
 import psycopg
 
 from db import outbox
+from db.channel_events import replace_events
 from db.filters import where
 from db.models import Message, message_id
 
@@ -66,6 +67,7 @@ def upsert_messages(
         "DELETE FROM message_terms WHERE workspace_id = %s AND message_id = ANY(%s)",
         [ws, [m.message_id for m in messages if not m.is_content]],
     )
+    replace_events(conn, ws, messages)
     for table in ("reactions", "links", "files"):
         conn.execute(
             f"DELETE FROM {table} WHERE workspace_id = %s AND message_id = ANY(%s)", [ws, ids]

@@ -23,6 +23,7 @@ READER_TABLES = (
     "files",
     "bookmarks",
     "thread_participants",
+    "channel_events",
 )
 
 # Catalog views every role may read by default that would tell a user's SQL about other roles,

@@ -7,6 +7,21 @@ from pydantic import BaseModel, Field
 
 LinkType = Literal["github_pr", "github_issue", "jira", "google_doc", "other"]
 ChannelKind = Literal["public", "private", "im", "mpim"]
+# What a channel-settings or membership message records (Slack's channel_*/group_*, bot_*,
+# pinned_item subtypes), one word each.
+ChannelEventKind = Literal[
+    "renamed",
+    "topic",
+    "purpose",
+    "archived",
+    "unarchived",
+    "joined",
+    "left",
+    "pinned",
+    "unpinned",
+    "integration_added",
+    "integration_removed",
+]
 
 
 def message_id(workspace_id: str, channel_id: str, ts: str) -> str:
@@ -87,6 +102,15 @@ class FileRef(BaseModel):
     created_at: datetime | None = None
 
 
+class ChannelEvent(BaseModel):
+    """A change to a channel that Slack posted as a message: the message's author did it."""
+
+    kind: ChannelEventKind
+    old_value: str | None = None  # the name before a rename
+    new_value: str | None = None  # new name, topic or purpose (None: cleared); an integration
+    item_ts: str | None = None  # the pinned or unpinned message, in the same channel
+
+
 class Message(BaseModel):
     """One Slack message, normalised from any source (export, Web API, event).
 
@@ -112,6 +136,7 @@ class Message(BaseModel):
     reactions: list[Reaction] = Field(default_factory=list)
     links: list[Link] = Field(default_factory=list)
     files: list[FileRef] = Field(default_factory=list)
+    event: ChannelEvent | None = None
 
     @property
     def message_id(self) -> str:

@@ -8,7 +8,17 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from db.models import Bookmark, Channel, ChannelKind, FileRef, Message, Reaction, User
+from db.models import (
+    Bookmark,
+    Channel,
+    ChannelEvent,
+    ChannelEventKind,
+    ChannelKind,
+    FileRef,
+    Message,
+    Reaction,
+    User,
+)
 from ingest.text import extract_links, html_text, render
 
 # Membership and settings events: kept as metadata, never embedded.
@@ -42,10 +52,32 @@ METADATA_SUBTYPES = frozenset(
 )
 
 
+# The subtypes that record a change to the channel, and what each records.
+EVENT_SUBTYPES: dict[str, ChannelEventKind] = {
+    **{
+        f"{prefix}_{action}": kind
+        for prefix in ("channel", "group")
+        for action, kind in (
+            ("name", "renamed"),
+            ("topic", "topic"),
+            ("purpose", "purpose"),
+            ("archive", "archived"),
+            ("unarchive", "unarchived"),
+            ("join", "joined"),
+            ("leave", "left"),
+        )
+    },
+    "pinned_item": "pinned",
+    "unpinned_item": "unpinned",
+    "bot_add": "integration_added",
+    "bot_remove": "integration_removed",
+}
+
 # Bump when a Slack object normalises to something else (text, fields): a day file's import
 # checkpoint covers its bytes and this, so the next import reads every file again (and only
-# messages whose content changed are embedded again). 2: shared files' text joins the message.
-NORMALISER_VERSION = 2
+# messages whose content changed are embedded again). 2: shared files' text joins the message;
+# 3: channel events (renames, topics, pins, ...) are kept with their values.
+NORMALISER_VERSION = 3
 
 _SLACK_TS = re.compile(r"\d{1,12}(\.\d{1,9})?")
 
@@ -191,7 +223,42 @@ def message_from_slack(
         ],
         links=extract_links(link_sources),
         files=files,
+        event=channel_event(raw, resolve(raw_text)),
     )
+
+
+def channel_event(raw: Mapping[str, Any], text: str) -> ChannelEvent | None:
+    """What a channel-history message records (None for any other message). `text` is its
+    rendered text, which names the integration a bot_add added."""
+    kind = EVENT_SUBTYPES.get(str(raw.get("subtype")))
+    if kind is None:
+        return None
+    values = {"renamed": "name", "topic": "topic", "purpose": "purpose"}
+    value = raw.get(values[kind]) if kind in values else None
+    if kind.startswith("integration"):
+        named = re.search(r"integration[^:]*:\s*([^(\n]+)", text)  # "…: github (https://…)"
+        value = named[1].strip() if named else raw.get("bot_id")
+    return ChannelEvent(
+        kind=kind,
+        old_value=_string(raw.get("old_name")),
+        new_value=_string(value) or None,
+        item_ts=_pinned_ts(raw) if kind in ("pinned", "unpinned") else None,
+    )
+
+
+def _string(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _pinned_ts(raw: Mapping[str, Any]) -> str | None:
+    """The pinned message: `item.message` in events and the Web API, the unfurl in exports."""
+    item = raw.get("item")
+    if isinstance(item, Mapping) and isinstance(item.get("message"), Mapping):
+        return _string(item["message"].get("ts"))
+    for att in raw.get("attachments") or []:
+        if isinstance(att, Mapping) and _SLACK_TS.fullmatch(str(att.get("ts", ""))):
+            return str(att["ts"])
+    return None
 
 
 def file_text(shared: Mapping[str, Any]) -> str:

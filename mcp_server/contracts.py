@@ -1,6 +1,7 @@
 """Arguments and results of every tool: one definition, read by MCP clients and the agent alike.
 
-This module imports only pydantic. Field descriptions are what a model reads to call a tool
+This module imports only pydantic (and db.models' literals, themselves pydantic-only). Field
+descriptions are what a model reads to call a tool
 well, so they say what a value means and what to pass, not how it is implemented.
 """
 
@@ -8,6 +9,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from db.models import ChannelEventKind
 
 MessageId = str  # "{workspace_id}:{channel_id}:{ts}"
 
@@ -155,6 +158,69 @@ class ReactionsArgs(BaseModel):
     emoji: str | None = Field(
         None, description="Only this emoji, name without colons (e.g. 'tada')."
     )
+
+
+class ChannelEventsArgs(BaseModel):
+    """The workspace's own history, optionally narrowed."""
+
+    channel: str | None = Field(None, description="Channel name or id; all channels when unset.")
+    kinds: list[ChannelEventKind] = Field(
+        default_factory=list, description="Only these kinds of event; all kinds when empty."
+    )
+    user: str | None = Field(None, description="Only events this person caused.")
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = Field(100, ge=1, le=500)
+
+
+class ChannelEventInfo(BaseModel):
+    """One change to a channel, with the message Slack posted for it as its citation."""
+
+    kind: ChannelEventKind
+    channel_id: str
+    channel: str = Field(description="The channel's current name, without '#'.")
+    user_id: str | None = None
+    user: str | None = Field(None, description="Who did it.")
+    time: datetime
+    old_value: str | None = Field(None, description="The name before a rename.")
+    new_value: str | None = Field(
+        None, description="The new name, topic or purpose (null: cleared); the integration added."
+    )
+    message: MessageRef = Field(description="The message that records the event; cite it.")
+    item: MessageRef | None = Field(None, description="The pinned or unpinned message.")
+
+
+class ChannelEventList(BaseModel):
+    """Events oldest first."""
+
+    events: list[ChannelEventInfo]
+    truncated: bool = Field(False, description="More events matched than limit; narrow down.")
+
+
+class CountArgs(BaseModel):
+    """How many messages were posted, and by whom and where, optionally narrowed."""
+
+    channel: str | None = Field(None, description="Channel name or id; all channels when unset.")
+    user: str | None = Field(None, description="Only this person's messages.")
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = Field(10, ge=1, le=100, description="How many people and channels to rank.")
+
+
+class NamedCount(BaseModel):
+    """A person or channel and how many messages it has."""
+
+    id: str | None
+    name: str | None
+    count: int
+
+
+class CountResult(BaseModel):
+    """Messages (not joins, topic changes or other events) in the scope."""
+
+    total: int
+    people: list[NamedCount] = Field(description="Who posted most, most first.")
+    channels: list[NamedCount] = Field(description="Busiest channels, most first.")
 
 
 class PersonCount(BaseModel):

@@ -17,6 +17,9 @@ TABLE_MEANINGS = {
     "files": "Files attached to messages (metadata only).",
     "bookmarks": "Channel bookmarks.",
     "thread_participants": "Who posted in each thread, how often, first and last time.",
+    "channel_events": "Channel history as Slack posted it: kind is renamed, topic, purpose, "
+    "archived, unarchived, joined, left, pinned, unpinned, integration_added or "
+    "integration_removed; user_id did it at created_at.",
 }
 
 COLUMN_MEANINGS = {
@@ -33,6 +36,9 @@ COLUMN_MEANINGS = {
     ("message_metadata", "is_pinned"): "pinned to its channel",
     ("message_metadata", "edited_at"): "when it was last edited, if ever",
     ("users", "name"): "handle (without @)",
+    ("channel_events", "old_value"): "the name before a rename",
+    ("channel_events", "new_value"): "new name, topic or purpose (null: cleared); integration",
+    ("channel_events", "item_ts"): "ts of the pinned or unpinned message (same channel)",
     ("channels", "name"): "channel name without #",
 }
 

@@ -12,7 +12,9 @@ from typing import Any, TypeVar
 
 import psycopg
 
+from db.activity import message_counts
 from db.attachments import top_links
+from db.channel_events import channel_events
 from db.channels import channel_summaries
 from db.message_reads import history_page, message_id_at, thread_ids
 from db.people import search_users, user_summary
@@ -21,8 +23,13 @@ from db.stores import Stores
 from db.user_sql import ResultTooLargeError, run_capped
 from mcp_server import lookup
 from mcp_server.contracts import (
+    ChannelEventInfo,
+    ChannelEventList,
+    ChannelEventsArgs,
     ChannelInfo,
     ChannelList,
+    CountArgs,
+    CountResult,
     HistoryArgs,
     HistoryResult,
     LinkInfo,
@@ -223,6 +230,54 @@ class WorkspaceTools:
             messages=lookup.message_refs(self.stores, self.workspace_id, [r[0] for r in page]),
             next_cursor=page[-1][1] if len(rows) > args.limit else None,
         )
+
+    @tool
+    def channel_events(self, args: ChannelEventsArgs) -> ChannelEventList:
+        """The workspace's own history: channel renames (old and new name), topic and purpose
+        changes, archives and unarchives, joins and leaves, pinned messages and integrations
+        added, with who did it and when. Use it for "what was #x called before", "who archived
+        #x", "what is pinned in #x", "who joined #x in May"; cite each event's message."""
+        with self.stores.postgres.tenant(self.workspace_id) as conn:
+            rows = channel_events(
+                conn,
+                channel_ids=[lookup.channel_id(conn, args.channel)] if args.channel else [],
+                kinds=args.kinds,
+                user_ids=lookup.user_ids(conn, [args.user]) if args.user else [],
+                since=args.since,
+                until=args.until,
+                limit=args.limit + 1,
+            )
+        cited = [r["message_id"] for r in rows] + [
+            r["item_message_id"] for r in rows if r["item_message_id"]
+        ]
+        refs = {r.message_id: r for r in lookup.message_refs(self.stores, self.workspace_id, cited)}
+        return ChannelEventList(
+            events=[
+                ChannelEventInfo(
+                    **{k: v for k, v in row.items() if k not in ("message_id", "item_message_id")},
+                    message=refs[row["message_id"]],
+                    item=refs.get(row["item_message_id"] or ""),
+                )
+                for row in rows[: args.limit]
+            ],
+            truncated=len(rows) > args.limit,
+        )
+
+    @tool
+    def message_counts(self, args: CountArgs) -> CountResult:
+        """Counts of messages (not joins or other channel events): the total, who posted most
+        and the busiest channels, optionally for one channel, one person and a time window.
+        Use it for "who posted most in #x", "how many messages in #x in May"."""
+        with self.stores.postgres.tenant(self.workspace_id) as conn:
+            counts = message_counts(
+                conn,
+                channel_ids=[lookup.channel_id(conn, args.channel)] if args.channel else [],
+                user_ids=lookup.user_ids(conn, [args.user]) if args.user else [],
+                since=args.since,
+                until=args.until,
+                limit=args.limit,
+            )
+        return CountResult.model_validate(counts)
 
     @tool
     def top_links(self, args: LinksArgs) -> LinkList:

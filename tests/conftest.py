@@ -160,3 +160,18 @@ def sample_stores(sample_config: StoreConfig, embedder, tmp_path_factory) -> Ite
 def anyio_backend() -> str:
     """Async tests run on asyncio (the MCP SDK's transports use anyio)."""
     return "asyncio"
+
+
+HOUSTON = "T061A2UFL"  # the real export's team id
+
+
+@pytest.fixture(scope="session")
+def houston(request, embedder, tmp_path_factory) -> Iterator[Stores]:
+    """The real houston-datavis export imported once per run; tests only read it."""
+    export = shared_export("houston-datavis")
+    root = tmp_path_factory.mktemp("houston")
+    with fresh_store_config(request, "embedded", root / "data") as config:
+        with open_stores(config, embedder=embedder) as stores:
+            report = import_export(stores, export)
+            assert report.domain == "houstondatavis"
+            yield stores

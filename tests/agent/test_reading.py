@@ -77,3 +77,42 @@ def test_pr_number_from_url_or_number():
     assert pr_number(Request(task="pr_review", pr_number=5)) == 5
     with pytest.raises(ValueError, match="PR number"):
         pr_number(Request(task="pr_review", pr_url="https://example.com"))
+
+
+@pytest.mark.parametrize(
+    ("question", "reactions", "history", "counting"),
+    [
+        ("How did Oleg react to the rewording?", False, [], False),
+        ("Which message got the most reactions in #general?", True, [], False),
+        ("What did people react to most?", False, [], False),
+        ("Who reacted with :tada: to the launch?", True, [], False),
+        ("What was #tuts called before?", False, ["renamed"], False),
+        ("Who archived the #meetup channel?", False, ["archived"], False),
+        ("What topic was set for #general?", False, ["topic"], False),
+        ("What topics did the talk cover?", False, [], False),  # no channel: not history
+        ("Who joined #general in June?", False, ["joined"], False),
+        ("Which integrations were added?", False, ["integration_added"], False),
+        ("Who posted the most in #tools?", False, [], True),
+        ("How many messages were posted in #sci?", False, [], True),
+    ],
+)
+def test_read_intent_routes_reactions_history_and_counts(question, reactions, history, counting):
+    channels = ["tuts", "meetup", "meetup-", "general", "tools", "sci"]
+    intent = read_intent(question, channels, {}, {}, NOW)
+    assert (intent.reactions, intent.history, intent.counting) == (reactions, history, counting)
+
+
+def test_a_channel_name_is_not_read_inside_a_longer_one():
+    intent = read_intent("Who renamed #meetup-?", ["meetup", "meetup-"], {}, {}, NOW)
+    assert intent.channels == ["meetup-"]
+
+
+def test_a_month_with_its_year_and_a_bare_year():
+    assert window_in("messages in July 2016", NOW) == (
+        datetime(2016, 7, 1, tzinfo=UTC),
+        datetime(2016, 8, 1, tzinfo=UTC),
+    )
+    assert window_in("what happened in 2015", NOW) == (
+        datetime(2015, 1, 1, tzinfo=UTC),
+        datetime(2016, 1, 1, tzinfo=UTC),
+    )

@@ -15,6 +15,7 @@ TENANT_TABLES = {
     "files",
     "bookmarks",
     "thread_participants",
+    "channel_events",
     "sync_status",
     "processing_queue",
     "bot_config",

@@ -1,16 +1,32 @@
 """An attacker's view: bound to workspace A, nothing of workspace B is visible or writable."""
 
+from datetime import UTC, datetime
+
 import psycopg
 import pytest
 
 from db import Stores
+from db.models import ChannelEvent, Message
+from ingest.writer import write_messages
 from tests.db.test_migrations import TENANT_TABLES
 from tests.helpers import seed_workspace
 
 
 def _seed(stores: Stores, ws: str, text: str) -> None:
     seed_workspace(stores, ws, text)
+    rename = Message(
+        workspace_id=ws,
+        channel_id="C1",
+        ts="1700000001.000100",
+        user_id="U1",
+        created_at=datetime(2023, 11, 15, tzinfo=UTC),
+        subtype="channel_name",
+        message_type="channel_name",
+        is_content=False,
+        event=ChannelEvent(kind="renamed", old_value=f"old-{ws}", new_value="general"),
+    )
     with stores.postgres.tenant(ws) as conn:
+        write_messages(conn, [rename])
         conn.execute(
             "INSERT INTO installations (workspace_id, installation_id, bot_token_encrypted) "
             "VALUES (%s, 'i1', %s)",
@@ -101,3 +117,18 @@ def test_the_search_view_shows_the_bound_workspace_only_and_cannot_write(two_ten
             conn.execute("INSERT INTO workspace_terms VALUES ('TBBBB', 'TBBBB:C1:1.0', 'x')")
     with two_tenants.postgres.pool.connection() as conn:
         assert conn.execute("SELECT count(*) FROM workspace_terms").fetchone()[0] == 0
+
+
+def test_channel_history_tools_see_only_their_workspace(two_tenants: Stores):
+    from mcp_server.contracts import ChannelEventsArgs, CountArgs
+    from mcp_server.tools import WorkspaceTools
+
+    tools = WorkspaceTools(two_tenants, "TAAAA")
+    events = tools.channel_events(ChannelEventsArgs()).events
+    assert [e.old_value for e in events] == ["old-TAAAA"]
+    assert tools.message_counts(CountArgs()).total == 1
+    with two_tenants.postgres.tenant("TAAAA") as conn:
+        moved = conn.execute(
+            "UPDATE channel_events SET old_value = 'x' WHERE workspace_id = 'TBBBB'"
+        ).rowcount
+    assert moved == 0

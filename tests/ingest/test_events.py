@@ -7,7 +7,7 @@ import pytest
 from db import Stores
 from ingest.events import EventRefused, apply_event
 from ingest.vector_sync import drain
-from mcp_server.contracts import SearchArgs
+from mcp_server.contracts import ChannelEventsArgs, SearchArgs
 from mcp_server.tools import WorkspaceTools
 from tests.helpers import assert_stores_agree, seed_workspace
 
@@ -280,3 +280,22 @@ def test_unknown_channels_are_created_and_bad_payloads_refused(live: Stores):
     ignored = send(live, "app_home_opened", user="U1")
     assert (ignored.applied, ignored.detail) == (False, "ignored: not a sync event")
     assert one(live, "SELECT count(*) FROM message_metadata") == (2,)  # the seed and the new one
+
+
+def test_channel_history_messages_are_kept_as_events_and_deleted_with_their_message(
+    live: Stores,
+):
+    topic = msg("1700000600.000001", "set the channel topic: Launch on Friday")
+    send(live, "message", **topic, subtype="channel_topic", topic="Launch on Friday")
+    send(live, "message", **msg("1700000601.000001", "The launch doc"))
+    pin = msg("1700000602.000001", "pinned a message to this channel.")
+    pin_item = {"type": "message", "message": {"ts": "1700000601.000001"}}
+    send(live, "message", **pin, subtype="pinned_item", item=pin_item)
+    events = {
+        (e.kind, e.new_value, e.item.text if e.item else None)
+        for e in WorkspaceTools(live, WS).channel_events(ChannelEventsArgs()).events
+    }
+    assert events == {("topic", "Launch on Friday", None), ("pinned", None, "The launch doc")}
+    send(live, "message", channel="C1", subtype="message_deleted", deleted_ts="1700000600.000001")
+    assert one(live, "SELECT count(*) FROM channel_events") == (1,)
+    assert_stores_agree(live, WS)

@@ -3,37 +3,20 @@ permalink opens the workspace's own Slack."""
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from agent import render
 from agent.contracts import Request
 from agent.runner import AgentRunner
 from db import Stores
-from db.stores import open_stores
-from ingest.export_import import import_export
 from mcp_server.contracts import SearchArgs, ThreadArgs
 from mcp_server.search import ranked_ids
 from mcp_server.tools import WorkspaceTools
-from tests.conftest import fresh_store_config, shared_export
+from tests.conftest import HOUSTON
 
-HOUSTON = "T061A2UFL"
 URL = "https://houstondatavis.slack.com/archives/"
 # Written from each file's preview before any was searched for, in other words than the file's.
 QUERIES = json.loads((Path(__file__).parent / "houston_file_queries.json").read_text())
-
-
-@pytest.fixture(scope="module")
-def houston(request, embedder, tmp_path_factory) -> Iterator[Stores]:
-    export = shared_export("houston-datavis")
-    root = tmp_path_factory.mktemp("houston")
-    with fresh_store_config(request, "embedded", root / "data") as config:
-        with open_stores(config, embedder=embedder) as stores:
-            report = import_export(stores, export)
-            assert report.domain == "houstondatavis"
-            yield stores
 
 
 def _messages_of(stores: Stores, file_id: str) -> set[str]:

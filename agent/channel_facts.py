@@ -1,0 +1,114 @@
+"""Questions about the workspace itself, answered from PostgreSQL instead of by searching text:
+its channel history ("what was #tutorials called before?", "who archived #readings?") and its
+message counts ("who posted most in #general?", "how many messages in #sci in July?")."""
+
+from datetime import timedelta
+
+from agent.contracts import Claim, Draft, Point, Section
+from agent.intent import Intent
+from agent.playbook import call, done, window_args
+from agent.toolbox import ToolOutcome
+from mcp_server.contracts import ChannelEventInfo, ChannelEventList, CountResult
+
+SHOWN_EVENTS = 12  # in the summary; every event is listed below it
+
+
+def asks(intent: Intent) -> bool:
+    """Whether the question is about channel history or counts."""
+    return bool(intent.history) or intent.counting
+
+
+def plan(intent: Intent, step: int) -> list:
+    """The channel_events and/or message_counts calls the question needs."""
+    calls = []
+    scope = window_args(intent.since, intent.until)
+    if len(intent.channels) == 1:
+        scope["channel"] = intent.channels[0]
+    if intent.history:
+        calls.append(call("channel_events", {**scope, "kinds": intent.history}, step))
+    if intent.counting:
+        counted = scope | ({"user": intent.users[0]} if len(intent.users) == 1 else {})
+        calls.append(call("message_counts", counted, step, len(calls)))
+    return calls
+
+
+def answered(outcomes: list[ToolOutcome]) -> bool:
+    """Whether the calls found something to answer with (else the question is searched)."""
+    return bool(_events(outcomes)) or any(c.total for c in _counts(outcomes))
+
+
+def compose(intent: Intent, outcomes: list[ToolOutcome]) -> Draft:
+    """The events, each told in a sentence and cited by the message that records it (and the
+    pinned message, quoted); or the counts, most first."""
+    events = _events(outcomes)
+    counts = [c for c in _counts(outcomes) if c.total]
+    lines: list[str] = []
+    sections: list[Section] = []
+    if counts:
+        lines.append(_count_sentence(counts[0], intent))
+    if events:
+        told = [_event_point(e) for e in events]
+        shown = "; ".join(p.text for p in told[:SHOWN_EVENTS])
+        more = len(told) - SHOWN_EVENTS
+        lead = f"{len(told)} events: " if len(told) > 1 else ""
+        lines.append(lead + shown + (f"; and {more} more." if more > 0 else "."))
+        sections.append(Section(title="Channel history", points=told))
+    return Draft(found=True, summary=" ".join(lines), sections=sections)
+
+
+def _events(outcomes: list[ToolOutcome]) -> list[ChannelEventInfo]:
+    return [
+        e
+        for o in done(outcomes, "channel_events")
+        for e in ChannelEventList.model_validate(o.data).events
+    ]
+
+
+def _counts(outcomes: list[ToolOutcome]) -> list[CountResult]:
+    return [CountResult.model_validate(o.data) for o in done(outcomes, "message_counts")]
+
+
+def _event_point(event: ChannelEventInfo) -> Point:
+    """One event as a sentence: who did what to which channel, when."""
+    who = event.user or "someone"
+    where = f"#{event.channel}"
+    what = {
+        "renamed": f"renamed #{event.old_value} to #{event.new_value}",
+        "topic": f"set the topic of {where} to \u201c{event.new_value}\u201d"
+        if event.new_value
+        else f"cleared the topic of {where}",
+        "purpose": f"set the purpose of {where} to \u201c{event.new_value}\u201d"
+        if event.new_value
+        else f"cleared the purpose of {where}",
+        "archived": f"archived {where}",
+        "unarchived": f"unarchived {where}",
+        "joined": f"joined {where}",
+        "left": f"left {where}",
+        "pinned": f"pinned a message in {where}",
+        "unpinned": f"unpinned a message in {where}",
+        "integration_added": f"added the {event.new_value or 'an'} integration to {where}",
+        "integration_removed": f"removed the {event.new_value or 'an'} integration from {where}",
+    }[event.kind]
+    text = f"{who} {what} on {event.time:%Y-%m-%d}"
+    claims = [Claim(message_id=event.message.message_id)]
+    if event.item is not None and event.item.text:
+        quoted = " ".join(event.item.text.split())[:200]
+        text += f": \u201c{quoted}\u201d ({event.item.user or 'someone'})"
+        claims.append(Claim(message_id=event.item.message_id, quote=quoted))
+    return Point(text=text, citations=claims)
+
+
+def _count_sentence(counts: CountResult, intent: Intent) -> str:
+    """ "#general: 403 messages; most from neerajt (124), micahstubbs (96), javier (40)."""
+    where = f" in #{intent.channels[0]}" if len(intent.channels) == 1 else ""
+    when = ""
+    if intent.since or intent.until:
+        start = f"{intent.since:%Y-%m-%d}" if intent.since else "the start"
+        last_day = intent.until - timedelta(microseconds=1) if intent.until else None
+        end = f"{last_day:%Y-%m-%d}" if last_day else "now"
+        when = f" from {start} to {end}"
+    noun = "message" if counts.total == 1 else "messages"
+    if len(intent.users) == 1 and counts.people:
+        return f"{counts.people[0].name} posted {counts.total} {noun}{where}{when}."
+    ranking = ", ".join(f"{p.name or p.id} ({p.count})" for p in counts.people[:5])
+    return f"{counts.total} {noun}{where}{when}; most from {ranking}."

@@ -1,0 +1,57 @@
+"""Who posted how much, where and when: the counts behind "who posted most in #x" and "how many
+messages in May"."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from db.filters import where
+
+
+def message_counts(
+    conn: psycopg.Connection,
+    *,
+    channel_ids: Sequence[str] = (),
+    user_ids: Sequence[str] = (),
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int,
+) -> dict[str, Any]:
+    """Content messages (not joins, topic changes and other events) in the scope: `total`, and
+    the `limit` most posting `people` and busiest `channels`, each {id, name, count}."""
+    condition, params = where(
+        ["m.is_content"],
+        {
+            "channels": ("m.channel_id = ANY(%(channels)s)", list(channel_ids)),
+            "users": ("m.user_id = ANY(%(users)s)", list(user_ids)),
+            "since": ("m.created_at >= %(since)s", since),
+            "until": ("m.created_at < %(until)s", until),
+        },
+    )
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(
+            f"""SELECT m.channel_id, c.name AS channel, m.user_id,
+                       coalesce(u.display_name, u.name, u.real_name) AS user, count(*) AS n
+                FROM message_metadata m
+                JOIN channels c USING (workspace_id, channel_id)
+                LEFT JOIN users u USING (workspace_id, user_id)
+                WHERE {condition}
+                GROUP BY m.channel_id, c.name, m.user_id, u.display_name, u.name, u.real_name""",
+            params,
+        ).fetchall()
+    return {
+        "total": sum(r["n"] for r in rows),
+        "people": _ranked(rows, "user_id", "user", limit),
+        "channels": _ranked(rows, "channel_id", "channel", limit),
+    }
+
+
+def _ranked(rows: list[dict[str, Any]], key: str, name: str, limit: int) -> list[dict[str, Any]]:
+    counts: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        entry = counts.setdefault(row[key], {"id": row[key], "name": row[name], "count": 0})
+        entry["count"] += row["n"]
+    return sorted(counts.values(), key=lambda e: (-e["count"], str(e["name"])))[:limit]

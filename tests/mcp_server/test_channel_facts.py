@@ -1,0 +1,109 @@
+"""The workspace's own history and counts, read from the real houston export: each answer is
+checked against the export's JSON read here independently, not against the stores."""
+
+import json
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+
+from agent.contracts import Request
+from agent.runner import AgentRunner
+from db import Stores
+from ingest.normalise import EVENT_SUBTYPES, METADATA_SUBTYPES
+from mcp_server.contracts import ChannelEventsArgs, CountArgs
+from mcp_server.errors import ToolInputError
+from mcp_server.tools import WorkspaceTools
+from tests.conftest import HOUSTON, shared_export
+
+URL = "https://houstondatavis.slack.com/archives/"
+
+
+def _export_messages(channel: str) -> list[dict]:
+    folder = shared_export("houston-datavis") / channel
+    return [m for day in sorted(folder.glob("*.json")) for m in json.loads(day.read_text())]
+
+
+def test_every_event_subtype_of_the_export_is_stored_with_its_values(houston: Stores):
+    tools = WorkspaceTools(houston, HOUSTON)
+    events = tools.channel_events(ChannelEventsArgs(limit=500)).events
+    in_export = Counter(
+        EVENT_SUBTYPES[m["subtype"]]
+        for path in shared_export("houston-datavis").iterdir()
+        if path.is_dir()
+        for m in _export_messages(path.name)
+        if m.get("subtype") in EVENT_SUBTYPES
+    )
+    assert Counter(e.kind for e in events) == in_export
+    (rename,) = tools.channel_events(
+        ChannelEventsArgs(channel="tutorials", kinds=["renamed"])
+    ).events
+    assert (rename.old_value, rename.new_value, rename.user) == ("tuts", "tutorials", "micahstubbs")
+    assert rename.message.permalink.startswith(URL)
+    (pin,) = tools.channel_events(ChannelEventsArgs(channel="datajam", kinds=["pinned"])).events
+    assert pin.item is not None and pin.item.text.startswith("New data jam event posted")
+    (added,) = tools.channel_events(ChannelEventsArgs(kinds=["integration_added"])).events
+    assert (added.new_value, added.channel) == ("github", "general")
+
+
+def test_events_narrow_by_person_and_window_and_page(houston: Stores):
+    tools = WorkspaceTools(houston, HOUSTON)
+    january = tools.channel_events(
+        ChannelEventsArgs(
+            kinds=["archived"],
+            since=datetime(2016, 1, 1, tzinfo=UTC),
+            until=datetime(2016, 2, 1, tzinfo=UTC),
+        )
+    ).events
+    assert len(january) == 8 and {e.user for e in january} == {"neerajt", "micahstubbs"}
+    by_micah = tools.channel_events(ChannelEventsArgs(kinds=["archived"], user="micahstubbs"))
+    assert {e.channel for e in by_micah.events} == {"sponsors", "talks", "tutorials", "team-d3"}
+    page = tools.channel_events(ChannelEventsArgs(kinds=["joined"], limit=5))
+    assert len(page.events) == 5 and page.truncated
+    with pytest.raises(ToolInputError, match="unknown channel"):
+        tools.channel_events(ChannelEventsArgs(channel="no-such-channel"))
+
+
+def test_message_counts_match_the_export(houston: Stores):
+    content = [
+        m
+        for m in _export_messages("general")
+        if m.get("subtype") not in METADATA_SUBTYPES and (m.get("text") or m.get("files"))
+    ]
+    posters = Counter(m.get("user") or m.get("comment", {}).get("user") for m in content)
+    counts = WorkspaceTools(houston, HOUSTON).message_counts(CountArgs(channel="general"))
+    assert counts.total == len(content)
+    assert [(p.id, p.count) for p in counts.people[:3]] == posters.most_common(3)
+    july = WorkspaceTools(houston, HOUSTON).message_counts(
+        CountArgs(
+            channel="sci",
+            since=datetime(2016, 7, 1, tzinfo=UTC),
+            until=datetime(2016, 8, 1, tzinfo=UTC),
+        )
+    )
+    in_july = [
+        m
+        for m in _export_messages("sci")
+        if m.get("subtype") not in METADATA_SUBTYPES
+        and datetime.fromtimestamp(float(m["ts"]), UTC).month == 7
+    ]
+    assert july.total == len(in_july) and july.channels[0].name == "sci"
+
+
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        ("What was #tutorials called before?", ["#tuts", "micahstubbs"]),
+        ("Who archived #readings?", ["neerajt archived #readings on 2016-01-15"]),
+        ("Which message is pinned in #datajam?", ["New data jam event posted"]),
+        ("Who posted most in #tools?", ["most from micahstubbs"]),
+        ("How many messages did javier post in #general?", ["javier posted"]),
+    ],
+)
+def test_the_offline_agent_answers_history_and_counts(houston: Stores, question, says):
+    result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
+    assert result.found
+    assert all(s in result.draft.summary for s in says), result.draft.summary
+    assert {u.name for u in result.tool_calls} & {"channel_events", "message_counts"}
+    assert "semantic_search" not in {u.name for u in result.tool_calls}
+    assert all(c.permalink.startswith(URL) for c in result.citations)
