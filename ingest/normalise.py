@@ -53,19 +53,20 @@ METADATA_SUBTYPES = frozenset(
 
 
 # The subtypes that record a change to the channel, and what each records.
+_EVENT_ACTIONS: dict[str, ChannelEventKind] = {
+    "name": "renamed",
+    "topic": "topic",
+    "purpose": "purpose",
+    "archive": "archived",
+    "unarchive": "unarchived",
+    "join": "joined",
+    "leave": "left",
+}
 EVENT_SUBTYPES: dict[str, ChannelEventKind] = {
     **{
         f"{prefix}_{action}": kind
         for prefix in ("channel", "group")
-        for action, kind in (
-            ("name", "renamed"),
-            ("topic", "topic"),
-            ("purpose", "purpose"),
-            ("archive", "archived"),
-            ("unarchive", "unarchived"),
-            ("join", "joined"),
-            ("leave", "left"),
-        )
+        for action, kind in _EVENT_ACTIONS.items()
     },
     "pinned_item": "pinned",
     "unpinned_item": "unpinned",
