@@ -75,8 +75,11 @@ def enqueue(
     conn: psycopg.Connection,
     workspace_id: str,
     items: Sequence[tuple[str, VectorRecord | None, str | None]],
+    *,
+    again: bool = False,
 ) -> None:
-    """Queue (message_id, record, hash) where Chroma does not already hold that hash.
+    """Queue (message_id, record, hash) where Chroma does not already hold that hash (with
+    `again`, even where it does: the vector must be remade, its context changed).
 
     A None record asks for the vector to be deleted (only queued if one was indexed). At most
     one item per message is pending: a newer write replaces the older one's payload. One
@@ -94,6 +97,7 @@ def enqueue(
            LEFT JOIN processing_queue q
              ON q.workspace_id = %(ws)s AND q.message_id = i.message_id AND q.status = 'pending'
            WHERE m.indexed_hash IS DISTINCT FROM i.content_hash OR q.id IS NOT NULL
+                 OR %(again)s
            ON CONFLICT (workspace_id, message_id) WHERE status = 'pending' DO UPDATE SET
              op = excluded.op, payload = excluded.payload,
              content_hash = excluded.content_hash, attempts = 0, last_error = NULL,
@@ -104,6 +108,7 @@ def enqueue(
             "ops": ["upsert" if record else "delete" for _, record, _ in items],
             "payloads": [record.model_dump_json() if record else None for _, record, _ in items],
             "hashes": [digest for _, _, digest in items],
+            "again": again,
         },
     )
 
@@ -163,3 +168,21 @@ def fail(conn: psycopg.Connection, item_ids: Sequence[int], error: str) -> None:
 def queued_ids(conn: psycopg.Connection) -> set[str]:
     """Messages of the bound workspace with vector work still queued (pending or dead)."""
     return {r[0] for r in conn.execute("SELECT message_id FROM processing_queue")}
+
+
+def pending_records(
+    conn: psycopg.Connection, message_ids: Sequence[str]
+) -> dict[str, VectorRecord]:
+    """The records still queued for these messages (text not yet in Chroma), by id."""
+    rows = conn.execute(
+        "SELECT message_id, payload FROM processing_queue "
+        "WHERE message_id = ANY(%s) AND op = 'upsert' AND payload IS NOT NULL",
+        [list(message_ids)],
+    ).fetchall()
+    found = {}
+    for message_id, payload in rows:
+        try:
+            found[message_id] = VectorRecord.model_validate(payload)
+        except ValidationError:
+            continue  # a corrupted payload fails its own claim; here it only gives no context
+    return found

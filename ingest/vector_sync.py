@@ -10,9 +10,11 @@ import psycopg
 from pydantic import BaseModel
 
 from db import outbox
+from db.conversations import dependent_ids, edited_ids
 from db.outbox import OutboxItem
 from db.postgres import bind_workspace, lock_vector_writes
 from db.stores import Stores
+from ingest.context import contextual_texts
 from ingest.progress import NoProgress, Progress
 
 DRAIN_BATCH = 512
@@ -63,12 +65,20 @@ def drain(
                 if not items:
                     conn.rollback()
                     pool.putconn(conn)
+                    if in_flight is not None:  # what it commits may queue dependents' work
+                        _tally(report, in_flight.result(), progress)
+                        in_flight = None
+                        continue
                     if producer_finished or until is None:
                         break
                     until.wait(IDLE_POLL_SECONDS)
                     continue
                 upserts = [i for i in items if i.op == "upsert" and i.record]
-                embeddings = stores.embedder.embed([i.record.document for i in upserts if i.record])
+                records = [i.record for i in upserts if i.record]
+                embeddings = stores.embedder.embed(
+                    contextual_texts(stores, conn, workspace_id, records)
+                )
+                requeue_dependents(stores, conn, workspace_id, upserts)
             except BaseException:
                 conn.rollback()
                 pool.putconn(conn)
@@ -104,6 +114,26 @@ def drain_alongside(
         finally:
             producer_done.set()
             _tally(report, draining.result(), NoProgress())
+
+
+def requeue_dependents(
+    stores: Stores, conn: psycopg.Connection, workspace_id: str, upserts: list[OutboxItem]
+) -> None:
+    """An edited message changes the context of the messages that depend on it (its replies,
+    the next messages of a conversation): queue them again, in the claim's transaction, so
+    their vectors are remade with the new context."""
+    edited = edited_ids(conn, {i.message_id: i.content_hash for i in upserts if i.content_hash})
+    if not edited:
+        return
+    batch = {i.message_id for i in upserts}
+    dependents = [d for d in dependent_ids(conn, edited) if d not in batch]
+    held = stores.vectors.get(workspace_id, dependents)
+    outbox.enqueue(
+        conn,
+        workspace_id,
+        [(r.id, r, outbox.content_hash(r)) for r in held.values()],
+        again=True,
+    )
 
 
 def _store(

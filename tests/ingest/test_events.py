@@ -2,6 +2,7 @@
 
 import itertools
 
+import numpy as np
 import pytest
 
 from db import Stores
@@ -298,4 +299,30 @@ def test_channel_history_messages_are_kept_as_events_and_deleted_with_their_mess
     assert events == {("topic", "Launch on Friday", None), ("pinned", None, "The launch doc")}
     send(live, "message", channel="C1", subtype="message_deleted", deleted_ts="1700000600.000001")
     assert one(live, "SELECT count(*) FROM channel_events") == (1,)
+    assert_stores_agree(live, WS)
+
+
+def _cosine(a, b) -> float:
+    return float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def test_a_reply_is_embedded_with_its_thread_and_remade_when_the_parent_changes(live: Stores):
+    parent = "Where can I find the city budget for capital improvement projects?"
+    reply = "yes, from the portal, under finance"
+    send(live, "message", **msg("1700000700.000001", parent))
+    send(live, "message", **msg("1700000701.000001", reply, thread_ts="1700000700.000001"))
+    reply_id = f"{WS}:C1:1700000701.000001"
+    assert live.vectors.get(WS, [reply_id])[reply_id].document == reply  # the text, no context
+    stored = live.vectors.embeddings(WS, [reply_id])[reply_id]
+    bare, topic, other = live.embedder.embed(
+        [reply, "city budget for capital projects", "weekend hiking trip photos"]
+    )
+    assert _cosine(stored, topic) > _cosine(bare, topic) + 0.1  # the parent's topic is in it
+
+    edited = msg("1700000700.000001", "Where are the photos of our weekend hiking trip?")
+    send(live, "message", channel="C1", subtype="message_changed", message=edited)
+    remade = live.vectors.embeddings(WS, [reply_id])[reply_id]
+    assert _cosine(remade, other) > _cosine(stored, other) + 0.1  # the new parent's topic
+    assert _cosine(remade, topic) < _cosine(stored, topic)
+    assert live.vectors.get(WS, [reply_id])[reply_id].document == reply
     assert_stores_agree(live, WS)

@@ -1,0 +1,57 @@
+"""Contextual embeddings: what a message means to a reader who sees where it was said.
+
+A short Slack message ("yes, from the city's open data portal") means little alone. As in
+Anthropic's contextual retrieval (2024), each message is embedded together with the context a
+reader has: its channel, its author, and the conversation it answers (its thread parent, or in a
+channel without threads the messages just before it, db/conversations.py). Unlike there, the
+message comes first and the context after it: MiniLM reads 256 word pieces, so the message
+itself is never cut for its context. Only the vector sees the context; Chroma's document, what
+is returned and quoted, stays the message's own text.
+"""
+
+from collections.abc import Sequence
+
+import psycopg
+
+from db import outbox
+from db.conversations import context_ids
+from db.message_reads import message_rows
+from db.stores import Stores
+from db.vectors import VectorRecord
+
+CONTEXT_CHARS = 200  # of each context message: enough to say what the conversation is about
+
+
+def contextual_texts(
+    stores: Stores, conn: psycopg.Connection, workspace_id: str, records: Sequence[VectorRecord]
+) -> list[str]:
+    """The text to embed for each record: the message, then where it was said and what it
+    answers. `conn` is bound to the workspace."""
+    ids = [r.id for r in records]
+    contexts = context_ids(conn, ids)
+    needed = sorted({c for found in contexts.values() for c in found})
+    names = {r["message_id"]: r for r in message_rows(conn, [*ids, *needed])}
+    texts = {r.id: r.document for r in records}
+    missing = [c for c in needed if c not in texts]
+    texts |= {i: r.document for i, r in outbox.pending_records(conn, missing).items()}
+    missing = [c for c in missing if c not in texts]
+    texts |= {i: r.document for i, r in stores.vectors.get(workspace_id, missing).items()}
+    return [
+        _with_context(r, names, [c for c in contexts.get(r.id, []) if c in texts], texts)
+        for r in records
+    ]
+
+
+def _with_context(
+    record: VectorRecord, names: dict[str, dict], context: list[str], texts: dict[str, str]
+) -> str:
+    row = names.get(record.id)
+    if row is None:  # not in PostgreSQL (deleted meanwhile): the message alone
+        return record.document
+    where = f"#{row['channel']}" + (f", {row['user']}" if row["user"] else "")
+    lines = [record.document, f"({where})"]
+    for context_id in context:
+        said = " ".join(texts[context_id].split())[:CONTEXT_CHARS]
+        who = names.get(context_id, {}).get("user") or "someone"
+        lines.append(f"In reply to {who}: {said}")  # the parent, or what was said just before
+    return "\n".join(lines)
