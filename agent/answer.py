@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 from agent import channel_facts, newsletter
+from agent.answerability import Asked, asked, holds_answer
 from agent.contracts import Draft, Request, Section
 from agent.intent import Intent, read_intent
 from agent.playbook import AgentContext, call, done, quote_point, results, window_args
@@ -17,7 +18,7 @@ from mcp_server.contracts import (
     SearchResult,
     ThreadResult,
 )
-from mcp_server.keywords import STOPWORDS
+from mcp_server.keywords import stems
 
 # MiniLM cosine similarity at which a message is about the question on meaning alone (measured
 # on the sample workspace: direct answers score 0.45-0.75, unrelated chatter below 0.3). Short
@@ -28,6 +29,7 @@ WEAK = 0.25  # with a shared content word (0.15 let "configure" find "config cha
 # or EXACT when the question's channel or person filters already narrowed the search
 EXACT = 0.15  # with an exact term (PR number, error code) matched literally
 THREADS_TO_OPEN = 3
+RELATED_SHOWN = 3  # nearest messages listed under an answer that was not found
 # a question that leans on the one before it: "and on staging?", "what about it", "who did that"
 _FOLLOW_UP = re.compile(
     r"^\s*(and|but|also|what about|how about|then)\b|\b(it|that|this|they|them|those)\b", re.I
@@ -92,17 +94,17 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
             return newsletter.compose(_digest(intent, context), outcomes, context)
         if channel_facts.asks(intent) and channel_facts.answered(outcomes):
             return channel_facts.compose(intent, outcomes)
-    hits = relevant_hits(outcomes)
+    related = relevant_hits(outcomes)
     reacted = _most_reacted(outcomes)
+    conversations = _conversation_messages(outcomes)
+    question = asked(request.question)
+    unheard = _unheard_focus(question, outcomes)
+    hits = [] if unheard else _holding_answers(question, related, conversations)
     if not hits and not reacted:
-        return Draft(
-            found=False,
-            summary="I found nothing in this workspace that answers this question.",
-        )
+        return _not_found(unheard, related)
     sections: list[Section] = []
     if reacted:
         sections.append(Section(title="Most reacted", points=[quote_point(m) for m in reacted[:3]]))
-    conversations = _conversation_messages(outcomes)
     shown: set[str] = set()
     for hit in hits:
         if hit.message_id in shown:
@@ -122,6 +124,44 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
         f"on {best.time:%Y-%m-%d}: \u201c{' '.join(best.text.split())}\u201d"
     )
     return Draft(found=True, summary=summary, sections=sections)
+
+
+def _unheard_focus(question: Asked, outcomes: list[ToolOutcome]) -> list[str]:
+    """The words of the question's focus that no message of the workspace contains."""
+    unknown = {
+        w[:5]
+        for o in done(outcomes, "semantic_search")
+        for w in SearchResult.model_validate(o.data).unknown_words
+    }
+    return [w for w in question.focus if w[:5] in unknown]
+
+
+def _holding_answers(
+    question: Asked, hits: list[SearchHit], conversations: dict[str, list[MessageRef]]
+) -> list[SearchHit]:
+    """The hits whose conversation holds an answer of the type asked for (a count, an amount,
+    a date); all of them when the question expects no particular type."""
+    return [
+        hit
+        for hit in hits
+        if holds_answer(
+            question.answer_type,
+            " ".join(m.text for m in conversations.get(hit.message_id, [hit])),
+        )
+    ]
+
+
+def _not_found(unheard: list[str], related: list[SearchHit]) -> Draft:
+    """Says plainly that nothing answers; the nearest messages, if any, only as related."""
+    summary = "I found nothing in this workspace that answers this question."
+    if unheard:
+        named = ", ".join(f"\u201c{w}\u201d" for w in unheard)
+        summary += f" No message mentions {named}."
+    sections = []
+    if related:
+        points = [quote_point(hit) for hit in related[:RELATED_SHOWN]]
+        sections.append(Section(title="Related messages (they do not answer it)", points=points))
+    return Draft(found=False, summary=summary, sections=sections)
 
 
 def _conversations(hits: list[SearchHit]) -> list[tuple[str, dict]]:
@@ -231,24 +271,18 @@ def relevant_hits(outcomes: list[ToolOutcome]) -> list[SearchHit]:
     code); best fused score first, each once."""
     hits: dict[str, SearchHit] = {}
     for o in done(outcomes, "semantic_search"):
-        stems = _stems(o.args["query"])
+        query_stems = stems(o.args["query"])
         # a channel or person named in the question already narrowed the messages a lot
         weak = EXACT if o.args.get("channels") or o.args.get("users") else WEAK
         for hit in SearchResult.model_validate(o.data).hits:
             similarity = hit.similarity or 0.0
             if (
                 similarity >= RELEVANT
-                or (similarity >= weak and stems & _stems(hit.text))
+                or (similarity >= weak and query_stems & stems(hit.text))
                 or (similarity >= EXACT and "keyword" in hit.matched_by)
             ):
                 hits.setdefault(hit.message_id, hit)
     return sorted(hits.values(), key=lambda h: -h.score)
-
-
-def _stems(text: str) -> set[str]:
-    """Content words cut to five letters: a crude stem ("deploys", "deployed" -> "deplo")."""
-    words = re.findall(r"[a-z][a-z0-9]{3,}", text.lower())
-    return {w[:5] for w in words if w not in STOPWORDS}
 
 
 def _search_args(query: str, intent: Intent, limit: int) -> dict:

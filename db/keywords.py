@@ -26,6 +26,21 @@ def term_counts(conn: psycopg.Connection, terms: list[str], cap: int) -> list[in
     return list(row) if row else [0] * len(terms)
 
 
+def unknown_words(conn: psycopg.Connection, words: list[str]) -> list[str]:
+    """The words (lowercase letters and digits) that no content message of the workspace
+    holds, as a word or as the start of one."""
+    words = [w for w in words if w.isalnum() and w.isascii()]
+    if not words:
+        return []
+    known = ", ".join(
+        f"EXISTS (SELECT 1 FROM workspace_terms t "
+        f"WHERE t.terms @@ to_tsquery('simple', %(word{i})s || ':*'))"
+        for i in range(len(words))
+    )
+    row = conn.execute(f"SELECT {known}", {f"word{i}": w for i, w in enumerate(words)}).fetchone()
+    return [w for w, found in zip(words, row or [], strict=True) if not found]
+
+
 def keyword_matches(
     conn: psycopg.Connection,
     terms: list[str],

@@ -92,6 +92,11 @@ class SearchResult(BaseModel):
 
     hits: list[SearchHit]
     strategy: str = Field(description="How the vector side was filtered (for diagnostics).")
+    unknown_words: list[str] = Field(
+        default_factory=list,
+        description="Words of the query that no message of the workspace contains (nor a word "
+        "starting with their first five letters): what they name was never discussed here.",
+    )
 
 
 class SqlArgs(BaseModel):

@@ -18,6 +18,20 @@ _NAME = re.compile(r"(?<=\s)[A-Z][A-Za-z]{2,}\b")  # Globex, GitHub, PyData: who
 _WORD = re.compile(r"[^\W_]")
 
 
+_CONTENT_WORD = re.compile(r"[a-z][a-z0-9]{3,}")
+
+
+def content_words(text: str) -> list[str]:
+    """Words of four letters or more that are not stopwords, lowercased, each once."""
+    words = _CONTENT_WORD.findall(text.lower())
+    return list(dict.fromkeys(w for w in words if w not in STOPWORDS))
+
+
+def stems(text: str) -> set[str]:
+    """Content words cut to five letters: a crude stem ("deploys", "deployed" -> "deplo")."""
+    return {w[:5] for w in content_words(text)}
+
+
 def keyword_terms(query: str, limit: int = 4) -> list[str]:
     """Terms worth matching literally: quoted phrases, tokens with digits or in capitals (PR 1234,
     ERR_42, v2.14, WEB-311) and capitalised names after the first word (Globex, GitHub).

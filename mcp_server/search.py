@@ -20,11 +20,11 @@ import numpy as np
 import psycopg
 
 from db.filters import Filters, estimated_rows, kept_ids
-from db.keywords import keyword_matches, term_counts
+from db.keywords import keyword_matches, term_counts, unknown_words
 from db.stores import Stores
 from mcp_server import lookup
 from mcp_server.contracts import SearchArgs, SearchHit, SearchResult
-from mcp_server.keywords import keyword_terms
+from mcp_server.keywords import content_words, keyword_terms
 
 # The semantic side's share of a hybrid score. Fitted by `eval fit-fusion --split dev` over
 # every dataset's dev cases (the largest weight within 0.005 of the best mean MRR);
@@ -66,7 +66,11 @@ def hybrid_search(stores: Stores, workspace_id: str, args: SearchArgs) -> Search
         )
         for ref in refs
     ]
-    return SearchResult(hits=hits, strategy=strategy)
+    stems = [w[:5] for w in content_words(args.query)]
+    with stores.postgres.tenant(workspace_id) as conn:
+        unknown = set(unknown_words(conn, stems))
+    missing = [w for w in content_words(args.query) if w[:5] in unknown]
+    return SearchResult(hits=hits, strategy=strategy, unknown_words=missing)
 
 
 def ranked_ids(stores: Stores, workspace_id: str, args: SearchArgs, side: Side) -> list[str]:

@@ -1,0 +1,119 @@
+"""Does a message answer what the question asks for? Question analysis as classic question
+answering does it: the expected answer type from the question word (Li & Roth, "Learning
+Question Classifiers", COLING 2002: a count, an amount of money, a date) and the question's
+focus, the noun phrase that names the thing asked about (Moldovan et al., "The Structure and
+Performance of an Open-Domain Question Answering System", ACL 2000: "the Wi-Fi *password*",
+"the *treasurer* of the group", "what did Ann think of *Power BI*").
+
+The offline composer answers only when a close message also holds an answer of the expected
+type, and never when the focus is something no message of the workspace mentions."""
+
+import re
+from calendar import month_abbr, month_name
+from typing import Literal
+
+from pydantic import BaseModel
+
+from mcp_server.keywords import content_words
+
+AnswerType = Literal["count", "money", "date", "other"]
+FOCUS_WORDS = 3  # a focus is a short noun phrase; what follows is the rest of the question
+
+_DETERMINER = r"(?:the|a|an|our|your|their|his|her|its|this|that|\w+'s)\s+"
+_AUX_WORDS = "does|did|do|is|are|was|were|has|have|had|can|could|should|will|would"
+_AUXILIARY = rf"(?:{_AUX_WORDS})\b"
+# Where a focus noun phrase ends: a preposition, an auxiliary or relative word, or the end.
+_END = (
+    r"(?=\s+(?:of|for|at|in|on|to|from|with|by|about|during|that|which|who|when|where|"
+    rf"{_AUX_WORDS})\b|\s*[?.!]|$)"
+)
+_SHORT_PHRASE = r"(?P<np>(?:[\w'-]+\s+){0,2}?[\w'-]+)"
+# Only the shapes in which grammar alone delimits the noun phrase: a verb is never read as a
+# focus ("who built the export", "what was announced" have none).
+_FOCUS = [
+    # how many GitHub stars does ... / how much money did ...
+    re.compile(rf"^how\s+(?:many|much)\s+{_SHORT_PHRASE}\s+{_AUXILIARY}", re.I),
+    # how much does a ticket (to ...) cost
+    re.compile(
+        rf"^how\s+much\s+{_AUXILIARY}\s+(?:{_DETERMINER})*(?P<np>[\w' -]+?)"
+        r"(?=\s+(?:to|for|of|at|in|cost|costs|pay|charge)\b)",
+        re.I,
+    ),
+    # what did ann think of X / what does ann say about X
+    re.compile(
+        r"^what\s+(?:did|does|do|has|have)\s+\S+\s+(?:think|say|said|feel|write)\s+"
+        rf"(?:of|about|on)\s+(?:{_DETERMINER})*(?P<np>[\w' -]+?){_END}",
+        re.I,
+    ),
+    # what is the X / who was the X / when is our X / what's neerajt's X
+    re.compile(
+        r"^(?:what|which|who|when|where)(?:'s|\s+(?:is|are|was|were))\s+"
+        rf"(?:{_DETERMINER})+(?P<np>[\w' -]+?){_END}",
+        re.I,
+    ),
+    # what salary does ... / which tools did ...
+    re.compile(rf"^(?:what|which)\s+{_SHORT_PHRASE}\s+{_AUXILIARY}", re.I),
+]
+# Words that name a kind of answer, not a thing (Li & Roth's numeric classes): "the rate of
+# psychosis" asks for a number about psychosis; the focus is what the measure is of.
+_MEASURES: dict[str, AnswerType] = {
+    **dict.fromkeys(
+        "rate number count amount percentage percent share proportion size length "
+        "duration score total".split(),
+        "count",
+    ),
+    **dict.fromkeys("price cost fee".split(), "money"),
+    **dict.fromkeys("date time day year".split(), "date"),
+}
+_MONTHS = "|".join(m.lower() for m in [*month_name[1:], *month_abbr[1:]])
+_TYPE_PATTERNS: dict[AnswerType, re.Pattern] = {
+    # a cardinal that is not part of a date, time, version, URL or id
+    "count": re.compile(
+        r"(?<![\w./:-])\d{1,7}(?![\w./:-])|\b(one|two|three|four|five|six|seven|eight|nine|ten"
+        r"|eleven|twelve|twenty|thirty|forty|fifty|hundred|dozens?|hundreds|thousands?)\b",
+        re.I,
+    ),
+    "money": re.compile(r"[$€£¥]\s?\d|\d\s?(dollars|usd|eur|euros|bucks)\b|\bfree\b", re.I),
+    "date": re.compile(
+        rf"\b({_MONTHS})\b|\b(mon|tues|wednes|thurs|fri|satur|sun)day\b|\b\d{{1,2}}/\d{{1,2}}\b"
+        r"|\b\d{4}-\d{2}-\d{2}\b|\b(today|tomorrow|tonight|next (week|month))\b"
+        r"|\b\d{1,2}(:\d{2})?\s?(am|pm)\b",
+        re.I,
+    ),
+}
+
+
+class Asked(BaseModel):
+    """What a question asks for: the type of its answer and the words of its focus."""
+
+    answer_type: AnswerType = "other"
+    focus: list[str] = []
+
+
+def asked(question: str) -> Asked:
+    """The expected answer type and focus words of a question (none when it has no
+    recognisable focus, such as a yes/no or how-to question)."""
+    text = " ".join(question.split())
+    lowered = text.lower()
+    answer_type: AnswerType = "other"
+    if re.search(r"\b(price|cost|fee|charge|pay|paid|spend|spent|worth)s?\b", lowered):
+        answer_type = "money"
+    elif re.match(r"how\s+(many|much)\b", lowered) or re.search(r"\b(number|count) of\b", lowered):
+        answer_type = "count"
+    elif re.match(r"when\b", lowered) or re.search(r"\b(what|which) (date|day|time)\b", lowered):
+        answer_type = "date"
+    for pattern in _FOCUS:
+        if match := pattern.match(text):
+            words = content_words(match["np"])[:FOCUS_WORDS]
+            for word in words:
+                if answer_type == "other" and word in _MEASURES:
+                    answer_type = _MEASURES[word]
+            focus = [w for w in words if w not in _MEASURES]
+            return Asked(answer_type=answer_type, focus=focus)
+    return Asked(answer_type=answer_type)
+
+
+def holds_answer(answer_type: AnswerType, text: str) -> bool:
+    """Whether `text` holds something of the expected type (anything does for "other")."""
+    pattern = _TYPE_PATTERNS.get(answer_type)
+    return pattern is None or bool(pattern.search(text))

@@ -1,0 +1,58 @@
+"""What a question asks for, and the composer's refusal to answer with what does not say it."""
+
+import pytest
+
+from agent.answerability import asked, holds_answer
+from agent.contracts import Request
+from agent.runner import AgentRunner
+from db import Stores
+from tests.conftest import HOUSTON
+
+
+@pytest.mark.parametrize(
+    ("question", "answer_type", "focus"),
+    [
+        ("What is the Wi-Fi password at the venue?", "other", ["password"]),
+        ("Who is the treasurer of the group?", "other", ["treasurer"]),
+        ("When is the deadline to submit a talk?", "date", ["deadline"]),
+        ("How many GitHub stars does the repo have?", "count", ["github", "stars"]),
+        ("How much does a ticket to the meetup cost?", "money", ["ticket"]),
+        ("What did Ann think of the new dashboard?", "other", ["dashboard"]),
+        ("What is the rate of psychosis in twins?", "count", []),  # a measure, not a thing
+        # verbs are never a focus
+        ("Who built the streaming CSV export?", "other", []),
+        ("What was announced about latency?", "other", []),
+        ("How much did API latency improve?", "count", []),
+        ("Is there an R package like Mechanize?", "other", []),
+    ],
+)
+def test_the_answer_type_and_focus_of_a_question(question, answer_type, focus):
+    assert asked(question).model_dump() == {"answer_type": answer_type, "focus": focus}
+
+
+def test_an_answer_of_the_type_asked_for():
+    assert holds_answer("count", "about 40 people came")
+    assert holds_answer("count", "~50% in monozygotic twins")
+    assert not holds_answer("count", "see https://meetup.com/events/231227184/ on 2016-06-13")
+    assert holds_answer("money", "tickets are $15") and holds_answer("money", "it is free")
+    assert not holds_answer("money", "tickets are on sale now")
+    assert holds_answer("date", "the deadline is March 3") and holds_answer("date", "Friday 7pm")
+    assert holds_answer("other", "anything at all")
+
+
+def test_a_question_about_something_never_mentioned_is_not_found(houston: Stores):
+    result = AgentRunner(houston).run(
+        HOUSTON, Request(task="answer", question="What is the Wi-Fi password at the meetup venue?")
+    )
+    assert not result.found
+    assert "No message mentions \u201cpassword\u201d" in result.draft.summary
+    (related,) = result.draft.sections  # the nearest messages, said not to answer it
+    assert related.title.startswith("Related") and related.points
+
+
+def test_an_answer_of_the_asked_type_is_still_found(houston: Stores):
+    question = "What is the rate of psychosis in monozygotic twins?"
+    result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
+    assert result.found and "~50% in monozygotic twins" in result.draft.summary + str(
+        result.draft.sections
+    )
