@@ -195,9 +195,15 @@ def _answer_score(
     cited = [c.message_id for c in result.citations]
     claims = [c for s in result.draft.sections for p in s.points for c in p.citations]
     held = stores.vectors.get(workspace_id, list({c.message_id for c in claims}))
+    with stores.postgres.tenant(workspace_id) as conn:
+        stored = {c.message_id for c in claims if message_stored(conn, c.message_id)}
+    # a quote must be in the cited message's text; a citation without one (a channel event,
+    # which has no text) must name a stored message
     valid = [
         c.message_id in held
         and " ".join(c.quote.split()) in " ".join(held[c.message_id].document.split())
+        if c.quote
+        else c.message_id in stored
         for c in claims
     ]
     text = render.markdown(result)
