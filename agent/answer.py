@@ -18,7 +18,7 @@ from mcp_server.contracts import (
     SearchResult,
     ThreadResult,
 )
-from mcp_server.keywords import stems
+from mcp_server.keywords import content_words, stems
 
 # MiniLM cosine similarity at which a message is about the question on meaning alone (measured
 # on the sample workspace: direct answers score 0.45-0.75, unrelated chatter below 0.3). Short
@@ -30,6 +30,7 @@ WEAK = 0.25  # with a shared content word (0.15 let "configure" find "config cha
 EXACT = 0.15  # with an exact term (PR number, error code) matched literally
 THREADS_TO_OPEN = 3
 RELATED_SHOWN = 3  # nearest messages listed under an answer that was not found
+UNKNOWN_SHARE = 0.5  # of a question's content words unknown to the workspace: not found
 # a question that leans on the one before it: "and on staging?", "what about it", "who did that"
 _FOLLOW_UP = re.compile(
     r"^\s*(and|but|also|what about|how about|then)\b|\b(it|that|this|they|them|those)\b", re.I
@@ -98,7 +99,7 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
     reacted = _most_reacted(outcomes)
     conversations = _conversation_messages(outcomes)
     question = asked(request.question)
-    unheard = _unheard_focus(question, outcomes)
+    unheard = _unheard(question, outcomes)
     hits = [] if unheard else _holding_answers(question, related, conversations)
     if not hits and not reacted:
         return _not_found(unheard, related)
@@ -126,14 +127,23 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
     return Draft(found=True, summary=summary, sections=sections)
 
 
-def _unheard_focus(question: Asked, outcomes: list[ToolOutcome]) -> list[str]:
-    """The words of the question's focus that no message of the workspace contains."""
-    unknown = {
-        w[:5]
-        for o in done(outcomes, "semantic_search")
-        for w in SearchResult.model_validate(o.data).unknown_words
-    }
-    return [w for w in question.focus if w[:5] in unknown]
+def _unheard(question: Asked, outcomes: list[ToolOutcome]) -> list[str]:
+    """The words that show the question is about something this workspace never discussed:
+    its focus, if no message mentions it, or the unknown words when at least half of what the
+    search asked for is unknown (a query-coverage signal: the workspace's vocabulary does not
+    reach the question)."""
+    unknown: list[str] = []
+    asked_words: list[str] = []
+    for o in done(outcomes, "semantic_search"):
+        unknown += SearchResult.model_validate(o.data).unknown_words
+        asked_words += content_words(o.args["query"])
+    stems = {w[:5] for w in unknown}
+    if focus := [w for w in question.focus if w[:5] in stems]:
+        return focus
+    asked_stems = {w[:5] for w in asked_words}
+    if asked_stems and len(stems) / len(asked_stems) >= UNKNOWN_SHARE:
+        return list(dict.fromkeys(unknown))
+    return []
 
 
 def _holding_answers(

@@ -25,6 +25,18 @@ def upsert_messages(
         return
     ws = messages[0].workspace_id
     ids = [m.message_id for m in messages]
+    # a message whose content is unchanged keeps its words: the vector sync indexed them
+    # with their conversation's (ingest/context.py), which a plain rewrite would lose
+    unchanged = {
+        row[0]
+        for row in conn.execute(
+            """SELECT m.message_id FROM message_metadata m
+               JOIN unnest(%s::text[], %s::text[]) AS n(message_id, content_hash)
+                 USING (message_id)
+               WHERE m.content_hash = n.content_hash""",
+            [ids, list(hashes)],
+        )
+    }
     columns = {
         "message_id": ids,
         "channel_id": [m.channel_id for m in messages],
@@ -62,7 +74,15 @@ def upsert_messages(
             ON CONFLICT (workspace_id, message_id) DO UPDATE SET {updates}, updated_at = now()""",
         {"ws": ws, **columns},
     )
-    write_terms(conn, ws, [(m.message_id, m.text) for m in messages if m.is_content])
+    write_terms(
+        conn,
+        ws,
+        [
+            (m.message_id, m.text)
+            for m in messages
+            if m.is_content and m.message_id not in unchanged
+        ],
+    )
     conn.execute(
         "DELETE FROM message_terms WHERE workspace_id = %s AND message_id = ANY(%s)",
         [ws, [m.message_id for m in messages if not m.is_content]],
@@ -121,7 +141,7 @@ def write_terms(
     conn: psycopg.Connection, workspace_id: str, texts: Sequence[tuple[str, str]]
 ) -> None:
     """Index the words of (message_id, text) pairs for keyword search; unchanged ones are left
-    as they are, so a re-import rewrites nothing."""
+    as they are, so a re-import rewrites nothing, and messages no longer stored are skipped."""
     if not texts:
         return
     ids, bodies = map(list, zip(*texts, strict=True))
@@ -129,6 +149,7 @@ def write_terms(
         """INSERT INTO message_terms (workspace_id, message_id, terms)
            SELECT %s, i.message_id, search_document(i.body)
            FROM unnest(%s::text[], %s::text[]) AS i(message_id, body)
+           JOIN message_metadata m USING (message_id)
            ON CONFLICT (workspace_id, message_id) DO UPDATE SET terms = excluded.terms
            WHERE message_terms.terms IS DISTINCT FROM excluded.terms""",
         [workspace_id, ids, bodies],

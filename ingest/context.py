@@ -10,6 +10,7 @@ is returned and quoted, stays the message's own text.
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import psycopg
 
@@ -22,10 +23,20 @@ from db.vectors import VectorRecord
 CONTEXT_CHARS = 200  # of each context message: enough to say what the conversation is about
 
 
+@dataclass(frozen=True)
+class Contextual:
+    """A message with its context: what to embed, and what to index for keyword search (the
+    message and its conversation's words, as "contextual BM25" does; no names, which every
+    message of a channel would share)."""
+
+    embedded: str
+    words: str
+
+
 def contextual_texts(
     stores: Stores, conn: psycopg.Connection, workspace_id: str, records: Sequence[VectorRecord]
-) -> list[str]:
-    """The text to embed for each record: the message, then where it was said and what it
+) -> list[Contextual]:
+    """Each record with its context: the message, then where it was said and what it
     answers. `conn` is bound to the workspace."""
     ids = [r.id for r in records]
     contexts = context_ids(conn, ids)
@@ -44,14 +55,14 @@ def contextual_texts(
 
 def _with_context(
     record: VectorRecord, names: dict[str, dict], context: list[str], texts: dict[str, str]
-) -> str:
+) -> Contextual:
     row = names.get(record.id)
     if row is None:  # not in PostgreSQL (deleted meanwhile): the message alone
-        return record.document
+        return Contextual(record.document, record.document)
     where = f"#{row['channel']}" + (f", {row['user']}" if row["user"] else "")
-    lines = [record.document, f"({where})"]
+    lines, said = [record.document, f"({where})"], []
     for context_id in context:
-        said = " ".join(texts[context_id].split())[:CONTEXT_CHARS]
+        said.append(" ".join(texts[context_id].split())[:CONTEXT_CHARS])
         who = names.get(context_id, {}).get("user") or "someone"
-        lines.append(f"In reply to {who}: {said}")  # the parent, or what was said just before
-    return "\n".join(lines)
+        lines.append(f"In reply to {who}: {said[-1]}")  # the parent, or what was said before
+    return Contextual("\n".join(lines), "\n".join([record.document, *said]))

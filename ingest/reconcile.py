@@ -28,6 +28,7 @@ from db.postgres import lock_vector_writes
 from db.stores import Stores
 from db.vectors import VectorRecord
 from ingest import backfill, export_import
+from ingest.context import contextual_texts
 from ingest.progress import Progress
 from ingest.slack_api import SlackApi
 from ingest.vector_sync import drain
@@ -90,7 +91,10 @@ def reconcile(stores: Stores, workspace_id: str, *, dry_run: bool = False) -> Re
         # a wrong or missing document is restored from the source, which indexes its words too
         untrusted = set(stale) | queued  # a set: an upgraded database lacks every message's words
         right = [i for i in unsearchable if i in held and i not in untrusted]
-        write_terms(conn, workspace_id, [(i, held[i].document) for i in right])
+        contextual = contextual_texts(stores, conn, workspace_id, [held[i] for i in right])
+        write_terms(
+            conn, workspace_id, [(i, c.words) for i, c in zip(right, contextual, strict=True)]
+        )
         # Chroma no longer holds what PostgreSQL expects for any of these: say so first, so
         # the outbox queues their fixes (it skips what is recorded as indexed)
         forget_indexed(conn, sorted(set(missing) | set(stale)))

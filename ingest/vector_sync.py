@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from db import outbox
 from db.conversations import dependent_ids, edited_ids
+from db.messages import write_terms
 from db.outbox import OutboxItem
 from db.postgres import bind_workspace, lock_vector_writes
 from db.stores import Stores
@@ -75,9 +76,10 @@ def drain(
                     continue
                 upserts = [i for i in items if i.op == "upsert" and i.record]
                 records = [i.record for i in upserts if i.record]
-                embeddings = stores.embedder.embed(
-                    contextual_texts(stores, conn, workspace_id, records)
-                )
+                contextual = contextual_texts(stores, conn, workspace_id, records)
+                embeddings = stores.embedder.embed([c.embedded for c in contextual])
+                words = [(r.id, c.words) for r, c in zip(records, contextual, strict=True)]
+                write_terms(conn, workspace_id, words)
                 requeue_dependents(stores, conn, workspace_id, upserts)
             except BaseException:
                 conn.rollback()

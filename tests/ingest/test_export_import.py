@@ -100,7 +100,7 @@ def test_rerun_changes_nothing(stores: Stores, sample: Path):
     assert_stores_agree(stores, TEAM_ID)
 
 
-def test_an_edited_day_file_reembeds_only_what_changed(stores: Stores, sample: Path):
+def test_an_edited_day_file_reembeds_what_changed_and_its_replies(stores: Stores, sample: Path):
     import_export(stores, sample)
     day_file = sample / "engineering" / "2024-03-04.json"
     records = json.loads(day_file.read_text())
@@ -109,7 +109,15 @@ def test_an_edited_day_file_reembeds_only_what_changed(stores: Stores, sample: P
     day_file.write_text(json.dumps(records))
 
     report = import_export(stores, sample)
-    assert (report.files_imported, report.vectors.upserted) == (1, 1)
+    # the edited message, and its replies: their vectors carry it as context
+    replies = [
+        r
+        for day in (sample / "engineering").glob("*.json")
+        for r in json.loads(day.read_text())
+        if r.get("thread_ts") == target["ts"] and r["ts"] != target["ts"]
+    ]
+    assert replies
+    assert (report.files_imported, report.vectors.upserted) == (1, 1 + len(replies))
     assert_stores_agree(stores, TEAM_ID)
     (record,) = stores.vectors.get(TEAM_ID, [f"{TEAM_ID}:C02ENG:{target['ts']}"]).values()
     assert record.document == "How we deploy now: `make ship` and nothing else."
