@@ -129,20 +129,18 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
 
 def _unheard(question: Asked, outcomes: list[ToolOutcome]) -> list[str]:
     """The words that show the question is about something this workspace never discussed:
-    its focus, if no message mentions it, or the unknown words when at least half of what the
-    search asked for is unknown (a query-coverage signal: the workspace's vocabulary does not
-    reach the question)."""
-    unknown: list[str] = []
-    asked_words: list[str] = []
+    the head of its focus, if no message mentions it, or the unknown words when at least half
+    of what the search asked for is unknown (a query-coverage signal: the workspace's
+    vocabulary does not reach the question)."""
+    unknown: set[str] = set()
+    asked_words: set[str] = set()
     for o in done(outcomes, "semantic_search"):
-        unknown += SearchResult.model_validate(o.data).unknown_words
-        asked_words += content_words(o.args["query"])
-    stems = {w[:5] for w in unknown}
-    if focus := [w for w in question.focus if w[:5] in stems]:
-        return focus
-    asked_stems = {w[:5] for w in asked_words}
-    if asked_stems and len(stems) / len(asked_stems) >= UNKNOWN_SHARE:
-        return list(dict.fromkeys(unknown))
+        unknown.update(SearchResult.model_validate(o.data).unknown_words)
+        asked_words.update(content_words(o.args["query"]))
+    if question.focus in unknown:
+        return [question.focus]
+    if asked_words and len(unknown) / len(asked_words) >= UNKNOWN_SHARE:
+        return sorted(unknown)
     return []
 
 

@@ -84,15 +84,17 @@ _TYPE_PATTERNS: dict[AnswerType, re.Pattern] = {
 
 
 class Asked(BaseModel):
-    """What a question asks for: the type of its answer and the words of its focus."""
+    """What a question asks for: the type of its answer and the head noun of its focus (the
+    thing asked: "password" in "the Wi-Fi password"; modifiers only narrow it)."""
 
     answer_type: AnswerType = "other"
-    focus: list[str] = []
+    focus: str | None = None
 
 
 def asked(question: str) -> Asked:
-    """The expected answer type and focus words of a question (none when it has no
-    recognisable focus, such as a yes/no or how-to question)."""
+    """The expected answer type and the focus's head noun (in English, the noun phrase's last
+    noun) of a question; no focus when it has none that grammar delimits, such as a yes/no or
+    how-to question."""
     text = " ".join(question.split())
     lowered = text.lower()
     answer_type: AnswerType = "other"
@@ -108,8 +110,8 @@ def asked(question: str) -> Asked:
             for word in words:
                 if answer_type == "other" and word in _MEASURES:
                     answer_type = _MEASURES[word]
-            focus = [w for w in words if w not in _MEASURES]
-            return Asked(answer_type=answer_type, focus=focus)
+            things = [w for w in words if w not in _MEASURES]
+            return Asked(answer_type=answer_type, focus=things[-1] if things else None)
     return Asked(answer_type=answer_type)
 
 

@@ -28,13 +28,14 @@ def term_counts(conn: psycopg.Connection, terms: list[str], cap: int) -> list[in
 
 def unknown_words(conn: psycopg.Connection, words: list[str]) -> list[str]:
     """The words (lowercase letters and digits) that no content message of the workspace
-    holds, as a word or as the start of one."""
+    holds in any form: none of its indexed words starts with the word's Snowball English stem
+    ("gets" is known from "get", "announced" from "announcement")."""
     words = [w for w in words if w.isalnum() and w.isascii()]
     if not words:
         return []
     known = ", ".join(
-        f"EXISTS (SELECT 1 FROM workspace_terms t "
-        f"WHERE t.terms @@ to_tsquery('simple', %(word{i})s || ':*'))"
+        f"EXISTS (SELECT 1 FROM workspace_terms t WHERE t.terms @@ to_tsquery('simple', "
+        f"coalesce((ts_lexize('english_stem', %(word{i})s))[1], %(word{i})s) || ':*'))"
         for i in range(len(words))
     )
     row = conn.execute(f"SELECT {known}", {f"word{i}": w for i, w in enumerate(words)}).fetchone()

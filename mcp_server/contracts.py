@@ -94,8 +94,8 @@ class SearchResult(BaseModel):
     strategy: str = Field(description="How the vector side was filtered (for diagnostics).")
     unknown_words: list[str] = Field(
         default_factory=list,
-        description="Words of the query that no message of the workspace contains (nor a word "
-        "starting with their first five letters): what they name was never discussed here.",
+        description="Words of the query that no message of the workspace contains in any form "
+        "(by English stem): what they name was never discussed here.",
     )
 
 

@@ -66,11 +66,9 @@ def hybrid_search(stores: Stores, workspace_id: str, args: SearchArgs) -> Search
         )
         for ref in refs
     ]
-    stems = [w[:5] for w in content_words(args.query)]
     with stores.postgres.tenant(workspace_id) as conn:
-        unknown = set(unknown_words(conn, stems))
-    missing = [w for w in content_words(args.query) if w[:5] in unknown]
-    return SearchResult(hits=hits, strategy=strategy, unknown_words=missing)
+        unknown = unknown_words(conn, content_words(args.query))
+    return SearchResult(hits=hits, strategy=strategy, unknown_words=unknown)
 
 
 def ranked_ids(stores: Stores, workspace_id: str, args: SearchArgs, side: Side) -> list[str]:

@@ -35,6 +35,8 @@ EXPECTED_TOOLS = {
     "get_user",
     "channel_history",
     "top_links",
+    "channel_events",
+    "message_counts",
     "describe_schema",
 }
 
