@@ -30,6 +30,7 @@ WEAK = 0.25  # with a shared content word (0.15 let "configure" find "config cha
 EXACT = 0.15  # with an exact term (PR number, error code) matched literally
 THREADS_TO_OPEN = 3
 RELATED_SHOWN = 3  # nearest messages listed under an answer that was not found
+ALSO_SHOWN = 0.7  # a further conversation is quoted when its hit scores this share of the best
 UNKNOWN_SHARE = 0.5  # of a question's content words unknown to the workspace: not found
 # a question that leans on the one before it: "and on staging?", "what about it", "who did that"
 _FOLLOW_UP = re.compile(
@@ -110,6 +111,8 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
     for hit in hits:
         if hit.message_id in shown:
             continue
+        if hits[0].score and hit.score < hits[0].score * ALSO_SHOWN:
+            break  # what is left is much weaker than the answer: noise to a reader
         messages = conversations.get(hit.message_id, [hit])
         fresh = [m for m in messages if m.message_id not in shown]
         shown.update(m.message_id for m in fresh)

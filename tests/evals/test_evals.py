@@ -83,6 +83,13 @@ def test_every_dataset_splits_into_dev_and_a_held_out_test_part(tmp_path: Path):
         assert 0.2 <= len(test) / len(data.cases) <= 0.45  # about TEST_SHARE
         again = load_dataset(Path("evals/datasets") / f"{name}.jsonl").only("test").cases
         assert [c.id for c in again] == [c.id for c in test]  # stable across loads
+    # houston-history was split by hand, before any of it was run: every kind in both parts,
+    # unanswerable questions too
+    history = load_dataset(Path("evals/datasets/houston-history.jsonl"))
+    for part in ("dev", "test"):
+        cases = history.only(part).cases
+        assert {c.kind for c in cases} >= {"history", "count", "semantic"}
+        assert any(not c.answerable for c in cases)
     written = tmp_path / "d.jsonl"
     written.write_text(
         json.dumps(
