@@ -25,8 +25,10 @@ from mcp_server.keywords import content_words, stems
 # messages score low even when on topic ("Incident: API returning 502s" vs "the incident":
 # 0.19), so a message sharing a content word with the question needs only WEAK.
 RELEVANT = 0.4
-WEAK = 0.25  # with a shared content word (0.15 let "configure" find "config change"),
-# or EXACT when the question's channel or person filters already narrowed the search
+WEAK = 0.25  # with a shared content word (0.15 let "configure" find "config change"); when the
+# question's channel or person filters already narrowed the search to a few messages, a shared
+# content word with any positive similarity (a message's vector also carries its context, which
+# draws a short message away from a short question: "the incident" vs dave's incident post 0.14)
 EXACT = 0.15  # with an exact term (PR number, error code) matched literally
 THREADS_TO_OPEN = 3
 RELATED_SHOWN = 3  # nearest messages listed under an answer that was not found
@@ -284,7 +286,7 @@ def relevant_hits(outcomes: list[ToolOutcome]) -> list[SearchHit]:
     for o in done(outcomes, "semantic_search"):
         query_stems = stems(o.args["query"])
         # a channel or person named in the question already narrowed the messages a lot
-        weak = EXACT if o.args.get("channels") or o.args.get("users") else WEAK
+        weak = 1e-9 if o.args.get("channels") or o.args.get("users") else WEAK
         for hit in SearchResult.model_validate(o.data).hits:
             similarity = hit.similarity or 0.0
             if (

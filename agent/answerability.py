@@ -36,7 +36,7 @@ _FOCUS = [
     # how much does a ticket (to ...) cost
     re.compile(
         rf"^how\s+much\s+{_AUXILIARY}\s+(?:{_DETERMINER})*(?P<np>[\w' -]+?)"
-        r"(?=\s+(?:to|for|of|at|in|cost|costs|pay|charge)\b)",
+        r"(?:\s+(?:to|for|of|at|in)\s+[\w' -]+?)?\s+(?:cost|costs|pay|charge)\b",
         re.I,
     ),
     # what did ann think of X / what does ann say about X
@@ -67,9 +67,10 @@ _MEASURES: dict[str, AnswerType] = {
 }
 _MONTHS = "|".join(m.lower() for m in [*month_name[1:], *month_abbr[1:]])
 _TYPE_PATTERNS: dict[AnswerType, re.Pattern] = {
-    # a cardinal that is not part of a date, time, version, URL or id
+    # a quantity, units allowed ("40 people", "480ms", "50%"); not a year, nor part of a date,
+    # time, version, URL or id
     "count": re.compile(
-        r"(?<![\w./:-])\d{1,7}(?![\w./:-])|\b(one|two|three|four|five|six|seven|eight|nine|ten"
+        r"(?<![\w./:-])(?!(?:19|20)\d\d\b)\d{1,7}(?:[.,]\d+)?(?![\d./:-])|\b(one|two|three|four|five|six|seven|eight|nine|ten"
         r"|eleven|twelve|twenty|thirty|forty|fifty|hundred|dozens?|hundreds|thousands?)\b",
         re.I,
     ),

@@ -99,11 +99,7 @@ def read_intent(
     """Parse `question`. `handles` maps lower-cased user and display names to user ids (matched
     in any case, or after @); `names` maps lower-cased parts of real names (matched only when
     capitalised, so "Deploy Bot" does not turn "deploy" into a person)."""
-    channels = [
-        name
-        for name in channel_names
-        if re.search(rf"(?:#|\bin\s+(?:the\s+)?){re.escape(name)}(?![\w-])", question, re.I)
-    ]
+    channels = [name for name in channel_names if re.search(_channel_named(name), question, re.I)]
     words = re.findall(r"@?[A-Za-z][\w.-]*[\w]", question)
     people: dict[str, str] = {}
     for word in words:
@@ -116,9 +112,7 @@ def read_intent(
     since, until = window_in(question, now)
     topic = question
     for name in channels:
-        topic = re.sub(
-            rf"(?:#|\bin\s+(?:the\s+)?){re.escape(name)}(?![\w-])", " ", topic, flags=re.I
-        )
+        topic = re.sub(_channel_named(name), " ", topic, flags=re.I)
     for word in people:
         topic = re.sub(rf"(?<![\w@]){re.escape(word)}\b", " ", topic)
     topic = _SAID.sub(" ", topic)
@@ -140,6 +134,11 @@ def read_intent(
         history=_history_kinds(question, bool(channels) or "channel" in question.lower()),
         counting=bool(_COUNTING.search(question)),
     )
+
+
+def _channel_named(name: str) -> str:
+    """A channel named in a question: "#deploys", "in deploys", "in the #deploys"."""
+    return rf"(?:\bin\s+(?:the\s+)?#?|#){re.escape(name)}(?![\w-])"
 
 
 def _history_kinds(question: str, names_a_channel: bool) -> list[ChannelEventKind]:

@@ -24,6 +24,7 @@ from tests.conftest import HOUSTON
         ("Who built the streaming CSV export?", "other", None),
         ("What was announced about latency?", "other", None),
         ("How much did API latency improve?", "count", None),
+        ("How much did API latency improve in #general last week?", "count", None),
         ("Is there an R package like Mechanize?", "other", None),
     ],
 )
@@ -34,6 +35,8 @@ def test_the_answer_type_and_focus_of_a_question(question, answer_type, focus):
 def test_an_answer_of_the_type_asked_for():
     assert holds_answer("count", "about 40 people came")
     assert holds_answer("count", "~50% in monozygotic twins")
+    assert holds_answer("count", "p95 latency dropped from 480ms to 210ms")
+    assert not holds_answer("count", "the June 2016 data jam")
     assert not holds_answer("count", "see https://meetup.com/events/231227184/ on 2016-06-13")
     assert holds_answer("money", "tickets are $15") and holds_answer("money", "it is free")
     assert not holds_answer("money", "tickets are on sale now")
