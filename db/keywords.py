@@ -29,14 +29,17 @@ def term_counts(conn: psycopg.Connection, terms: list[str], cap: int) -> list[in
 def unknown_words(conn: psycopg.Connection, words: list[str]) -> list[str]:
     """The words (lowercase letters and digits) that no content message of the workspace
     holds in any form: none of its indexed words starts with the word's Snowball English stem
-    ("gets" is known from "get", "announced" from "announcement")."""
+    ("gets" is known from "get", "announced" from "announcement"); a word with digits, which
+    the index holds split ("ggplot2" as the phrase ggplot 2), is looked up as that phrase."""
     words = [w for w in words if w.isalnum() and w.isascii()]
     if not words:
         return []
+    stemmed = "to_tsquery('simple', coalesce((ts_lexize('english_stem', {w}))[1], {w}) || ':*')"
     known = ", ".join(
-        f"EXISTS (SELECT 1 FROM workspace_terms t WHERE t.terms @@ to_tsquery('simple', "
-        f"coalesce((ts_lexize('english_stem', %(word{i})s))[1], %(word{i})s) || ':*'))"
-        for i in range(len(words))
+        "EXISTS (SELECT 1 FROM workspace_terms t WHERE t.terms @@ "
+        + (f"search_phrase(%(word{i})s)" if not w.isalpha() else stemmed.format(w=f"%(word{i})s"))
+        + ")"
+        for i, w in enumerate(words)
     )
     row = conn.execute(f"SELECT {known}", {f"word{i}": w for i, w in enumerate(words)}).fetchone()
     return [w for w, found in zip(words, row or [], strict=True) if not found]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from db import Stores
 from db.channels import upsert_channels
 from db.filters import Filters
-from db.keywords import keyword_query
+from db.keywords import keyword_query, unknown_words
 from db.models import Channel, Message
 from ingest.writer import write_messages
 from mcp_server.contracts import SearchArgs
@@ -118,3 +118,17 @@ def test_searches_can_use_the_full_text_index(stores: Stores):
         statement, params = keyword_query(["ERR_42"], [1.0], Filters(channel_ids=["C1"]), 30)
         plan = conn.execute("EXPLAIN " + statement, params).fetchall()
     assert "Bitmap Index Scan on message_terms_idx" in "\n".join(r[0] for r in plan)
+
+
+def test_unknown_words_are_judged_by_stem_and_by_the_index_tokens(stores: Stores):
+    empty_workspace(stores, WS)
+    _write(
+        stores,
+        _message(1, "The announcement: ggplot2 got faceting, and we get new themes"),
+        _message(2, "Deploying on Friday"),
+    )
+    with stores.postgres.tenant(WS) as conn:
+        unknown = unknown_words(
+            conn, ["announced", "gets", "ggplot2", "deploys", "password", "ggplot3", "pizza"]
+        )
+    assert unknown == ["password", "ggplot3", "pizza"]
