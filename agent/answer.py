@@ -286,12 +286,13 @@ def relevant_hits(outcomes: list[ToolOutcome]) -> list[SearchHit]:
     for o in done(outcomes, "semantic_search"):
         query_stems = stems(o.args["query"])
         # a channel or person named in the question already narrowed the messages a lot
-        weak = 1e-9 if o.args.get("channels") or o.args.get("users") else WEAK
+        narrowed = bool(o.args.get("channels") or o.args.get("users"))
         for hit in SearchResult.model_validate(o.data).hits:
             similarity = hit.similarity or 0.0
+            shares_a_word = bool(query_stems & stems(hit.text))
             if (
                 similarity >= RELEVANT
-                or (similarity >= weak and query_stems & stems(hit.text))
+                or (shares_a_word and (similarity > 0 if narrowed else similarity >= WEAK))
                 or (similarity >= EXACT and "keyword" in hit.matched_by)
             ):
                 hits.setdefault(hit.message_id, hit)

@@ -79,7 +79,8 @@ def enqueue(
     again: bool = False,
 ) -> None:
     """Queue (message_id, record, hash) where Chroma does not already hold that hash (with
-    `again`, even where it does: the vector must be remade, its context changed).
+    `again`, even where it does: the vector must be remade, its context changed; but never in
+    place of work already pending for that message, which is newer).
 
     A None record asks for the vector to be deleted (only queued if one was indexed). At most
     one item per message is pending: a newer write replaces the older one's payload. One
@@ -96,8 +97,8 @@ def enqueue(
              ON m.workspace_id = %(ws)s AND m.message_id = i.message_id
            LEFT JOIN processing_queue q
              ON q.workspace_id = %(ws)s AND q.message_id = i.message_id AND q.status = 'pending'
-           WHERE m.indexed_hash IS DISTINCT FROM i.content_hash OR q.id IS NOT NULL
-                 OR %(again)s
+           WHERE CASE WHEN %(again)s THEN q.id IS NULL  -- never over newer pending work
+                 ELSE m.indexed_hash IS DISTINCT FROM i.content_hash OR q.id IS NOT NULL END
            ON CONFLICT (workspace_id, message_id) WHERE status = 'pending' DO UPDATE SET
              op = excluded.op, payload = excluded.payload,
              content_hash = excluded.content_hash, attempts = 0, last_error = NULL,

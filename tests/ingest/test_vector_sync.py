@@ -2,11 +2,16 @@
 
 import threading
 
-from db import Stores
+from db import Stores, outbox
 from db.models import Message
 from ingest.vector_sync import drain
 from ingest.writer import write_messages
-from tests.helpers import assert_stores_agree, empty_workspace, numbered_messages
+from tests.helpers import (
+    assert_stores_agree,
+    empty_workspace,
+    numbered_messages,
+    seed_workspace,
+)
 
 WS = "TDRAIN01"
 
@@ -40,3 +45,15 @@ def test_rewrites_during_a_drain_never_deadlock_or_lose_the_last_version(stores:
     assert_stores_agree(stores, WS)
     texts = {r.document for r in stores.vectors.scan(WS)}
     assert texts == {f"message {i}, version 5" for i in range(400)}
+
+
+def test_requeueing_for_context_never_replaces_newer_pending_work(stores: Stores):
+    seed_workspace(stores, "TQUEUE1", "the original text")
+    message_id = "TQUEUE1:C1:1700000000.000100"
+    (held,) = stores.vectors.get("TQUEUE1", [message_id]).values()
+    newer = held.model_copy(update={"document": "an edit not yet embedded"})
+    with stores.postgres.tenant("TQUEUE1") as conn:
+        outbox.enqueue(conn, "TQUEUE1", [(message_id, newer, outbox.content_hash(newer))])
+        outbox.enqueue(conn, "TQUEUE1", [(message_id, held, outbox.content_hash(held))], again=True)
+        (pending,) = outbox.pending_records(conn, [message_id]).values()
+    assert pending.document == "an edit not yet embedded"
