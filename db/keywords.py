@@ -15,15 +15,7 @@ from db.filters import Filters
 def term_counts(conn: psycopg.Connection, terms: list[str], cap: int) -> list[int]:
     """How many of the workspace's content messages hold each term, counted up to `cap` (a
     common term's count is only needed to know it is common)."""
-    if not terms:
-        return []
-    counts = ", ".join(
-        f"(SELECT count(*) FROM (SELECT 1 FROM workspace_terms t "
-        f"WHERE t.terms @@ search_phrase(%(term{i})s) LIMIT %(cap)s) AS c{i})"
-        for i in range(len(terms))
-    )
-    row = conn.execute(f"SELECT {counts}", {**_term_params(terms), "cap": cap}).fetchone()
-    return list(row) if row else [0] * len(terms)
+    return _bounded_counts(conn, [("search_phrase", term) for term in terms], cap)
 
 
 def unknown_words(conn: psycopg.Connection, words: list[str]) -> list[str]:
@@ -34,15 +26,45 @@ def unknown_words(conn: psycopg.Connection, words: list[str]) -> list[str]:
     words = [w for w in words if w.isalnum() and w.isascii()]
     if not words:
         return []
-    stemmed = "to_tsquery('simple', coalesce((ts_lexize('english_stem', {w}))[1], {w}) || ':*')"
-    known = ", ".join(
-        "EXISTS (SELECT 1 FROM workspace_terms t WHERE t.terms @@ "
-        + (f"search_phrase(%(word{i})s)" if not w.isalpha() else stemmed.format(w=f"%(word{i})s"))
-        + ")"
-        for i, w in enumerate(words)
+    row = conn.execute(
+        "SELECT array_agg(coalesce((ts_lexize('english_stem', w))[1], w) ORDER BY n) "
+        "FROM unnest(%s::text[]) WITH ORDINALITY AS u(w, n)",
+        [words],
+    ).fetchone()
+    stems = row[0] if row else words
+    queries = [
+        ("search_phrase", w) if not w.isalpha() else ("prefix", f"{stem}:*")
+        for w, stem in zip(words, stems, strict=True)
+    ]
+    counts = _bounded_counts(conn, queries, 1)
+    return [w for w, count in zip(words, counts, strict=True) if not count]
+
+
+# Each query is a constant the full-text index answers: a bounded count, so the planner reads
+# the index (an EXISTS is planned as a scan that hopes to stop early, the worst plan exactly
+# when nothing matches).
+_QUERY_FORMS = {
+    "search_phrase": "search_phrase(%({name})s)",
+    "prefix": "to_tsquery('simple', %({name})s)",
+}
+_COUNT_BOUND = 100  # rows the planner expects to read at least, so that it uses the index
+
+
+def _bounded_counts(
+    conn: psycopg.Connection, queries: list[tuple[str, str]], cap: int
+) -> list[int]:
+    """For each (form, value) query, how many content messages match, counted up to `cap`."""
+    if not queries:
+        return []
+    counts = ", ".join(
+        f"(SELECT least(count(*), %(cap)s) FROM (SELECT 1 FROM workspace_terms t "
+        f"WHERE t.terms @@ {_QUERY_FORMS[form].format(name=f'term{i}')} "
+        f"LIMIT greatest(%(cap)s, {_COUNT_BOUND})) AS c{i})"
+        for i, (form, _) in enumerate(queries)
     )
-    row = conn.execute(f"SELECT {known}", {f"word{i}": w for i, w in enumerate(words)}).fetchone()
-    return [w for w, found in zip(words, row or [], strict=True) if not found]
+    params = {**_term_params([value for _, value in queries]), "cap": cap}
+    row = conn.execute(f"SELECT {counts}", params).fetchone()
+    return list(row) if row else [0] * len(queries)
 
 
 def keyword_matches(
