@@ -71,15 +71,3 @@ def dependent_ids(conn: psycopg.Connection, message_ids: Sequence[str]) -> list[
     candidates = [r[0] for r in rows]
     given = set(message_ids)
     return [m for m, ctx in context_ids(conn, candidates).items() if given & set(ctx)]
-
-
-def edited_ids(conn: psycopg.Connection, hashes: dict[str, str]) -> list[str]:
-    """Of these messages (id: the hash about to be stored), the ones Chroma holds in another
-    version: edits, whose dependents' context changes with them."""
-    rows = conn.execute(
-        """SELECT m.message_id FROM message_metadata m
-           JOIN unnest(%s::text[], %s::text[]) AS n(message_id, content_hash) USING (message_id)
-           WHERE m.indexed_hash IS NOT NULL AND m.indexed_hash <> n.content_hash""",
-        [list(hashes), list(hashes.values())],
-    ).fetchall()
-    return [r[0] for r in rows]

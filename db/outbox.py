@@ -153,6 +153,18 @@ def complete(conn: psycopg.Connection, workspace_id: str, items: Sequence[Outbox
         cur.execute("DELETE FROM processing_queue WHERE id = ANY(%s)", [[i.id for i in items]])
 
 
+def edited_ids(conn: psycopg.Connection, hashes: dict[str, str]) -> list[str]:
+    """Of these messages (id: the hash about to be stored), the ones Chroma holds in another
+    version: edits, whose dependents' context changes with them."""
+    rows = conn.execute(
+        """SELECT m.message_id FROM message_metadata m
+           JOIN unnest(%s::text[], %s::text[]) AS n(message_id, content_hash) USING (message_id)
+           WHERE m.indexed_hash IS NOT NULL AND m.indexed_hash <> n.content_hash""",
+        [list(hashes), list(hashes.values())],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
 def fail(conn: psycopg.Connection, item_ids: Sequence[int], error: str) -> None:
     """Retry later with exponential backoff; after MAX_ATTEMPTS the items are dead."""
     conn.execute(

@@ -10,7 +10,7 @@ import psycopg
 from pydantic import BaseModel
 
 from db import outbox
-from db.conversations import dependent_ids, edited_ids
+from db.conversations import dependent_ids
 from db.messages import write_terms
 from db.outbox import OutboxItem
 from db.postgres import bind_workspace, lock_vector_writes
@@ -124,7 +124,8 @@ def requeue_dependents(
     """An edited message changes the context of the messages that depend on it (its replies,
     the next messages of a conversation): queue them again, in the claim's transaction, so
     their vectors are remade with the new context."""
-    edited = edited_ids(conn, {i.message_id: i.content_hash for i in upserts if i.content_hash})
+    hashes = {i.message_id: i.content_hash for i in upserts if i.content_hash}
+    edited = outbox.edited_ids(conn, hashes)
     if not edited:
         return
     batch = {i.message_id for i in upserts}

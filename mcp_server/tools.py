@@ -247,8 +247,9 @@ class WorkspaceTools:
                 until=args.until,
                 limit=args.limit + 1,
             )
-        cited = [r["message_id"] for r in rows] + [
-            r["item_message_id"] for r in rows if r["item_message_id"]
+        shown = rows[: args.limit]  # one more was read only to tell whether there are more
+        cited = [r["message_id"] for r in shown] + [
+            r["item_message_id"] for r in shown if r["item_message_id"]
         ]
         refs = {r.message_id: r for r in lookup.message_refs(self.stores, self.workspace_id, cited)}
         return ChannelEventList(
@@ -258,7 +259,7 @@ class WorkspaceTools:
                     message=refs[row["message_id"]],
                     item=refs.get(row["item_message_id"] or ""),
                 )
-                for row in rows[: args.limit]
+                for row in shown
             ],
             truncated=len(rows) > args.limit,
         )
