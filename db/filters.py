@@ -109,6 +109,17 @@ def estimated_rows(conn: psycopg.Connection, filters: Filters | None) -> int:
     return int(row[0][0]["Plan"]["Plan Rows"])
 
 
+def passage_counts(conn: psycopg.Connection, message_ids: list[str]) -> dict[str, int]:
+    """Of these messages, the long ones, with how many passage records each has beside its own
+    (a partial index holds only those)."""
+    rows = conn.execute(
+        "SELECT message_id, passages FROM message_metadata "
+        "WHERE passages > 0 AND message_id = ANY(%s)",
+        [message_ids],
+    )
+    return dict(rows.fetchall())
+
+
 def kept_ids(conn: psycopg.Connection, filters: Filters, limit: int) -> list[str] | None:
     """Every id the filter keeps, or None when that is more than `limit`."""
     condition, params = filters.sql_condition()

@@ -30,9 +30,21 @@ def message_id(workspace_id: str, channel_id: str, ts: str) -> str:
 
 
 def split_message_id(value: str) -> tuple[str, str, str]:
-    """(workspace_id, channel_id, ts) of a message id; none of the three contains ':'."""
-    workspace_id, channel_id, ts = value.split(":")
+    """(workspace_id, channel_id, ts) of a message id, or of a passage's (its message's);
+    none of the three contains ':'."""
+    workspace_id, channel_id, ts = message_of(value).split(":")
     return workspace_id, channel_id, ts
+
+
+def passage_id(message: str, number: int) -> str:
+    """The vector record of a long message's `number`th passage (1, 2, ...; the message's
+    own record covers its start)."""
+    return f"{message}#{number}"
+
+
+def message_of(record_id: str) -> str:
+    """The message a vector record belongs to: itself, or the message of a passage."""
+    return record_id.partition("#")[0]
 
 
 class Workspace(BaseModel):
@@ -100,6 +112,8 @@ class FileRef(BaseModel):
     size_bytes: int | None = None
     permalink: str | None = None
     created_at: datetime | None = None
+    # where its title and text sit in the message's text (start, end), if it brought any
+    text_span: tuple[int, int] | None = None
 
 
 class ChannelEvent(BaseModel):

@@ -2,7 +2,7 @@
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import psycopg
 from pydantic import BaseModel, ValidationError
@@ -139,14 +139,26 @@ def claim(conn: psycopg.Connection, workspace_id: str, limit: int) -> list[Outbo
     return items
 
 
-def complete(conn: psycopg.Connection, workspace_id: str, items: Sequence[OutboxItem]) -> None:
-    """Record what Chroma now holds and remove the finished items."""
+def complete(
+    conn: psycopg.Connection,
+    workspace_id: str,
+    items: Sequence[OutboxItem],
+    passages: Mapping[int, int] | None = None,
+) -> None:
+    """Record what Chroma now holds (the hash, and how many passages beside the message's own
+    record, by item id) and remove the finished items."""
+    passages = passages or {}
     with conn.cursor() as cur:
         cur.executemany(
-            "UPDATE message_metadata SET indexed_hash = %s "
+            "UPDATE message_metadata SET indexed_hash = %s, passages = %s "
             "WHERE workspace_id = %s AND message_id = %s",
             [
-                (i.content_hash if i.op == "upsert" else None, workspace_id, i.message_id)
+                (
+                    i.content_hash if i.op == "upsert" else None,
+                    passages.get(i.id, 0),
+                    workspace_id,
+                    i.message_id,
+                )
                 for i in items
             ],
         )

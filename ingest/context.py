@@ -27,10 +27,12 @@ CONTEXT_CHARS = 200  # of each context message: enough to say what the conversat
 class Contextual:
     """A message with its context: what to embed, and what to index for keyword search (the
     message and its conversation's words, as "contextual BM25" does; no names, which every
-    message of a channel would share)."""
+    message of a channel would share), and where it was said, "(#channel, author)", which
+    its passages are embedded with (ingest/passages.py)."""
 
     embedded: str
     words: str
+    place: str = ""
 
 
 def contextual_texts(
@@ -60,9 +62,10 @@ def _with_context(
     if row is None:  # not in PostgreSQL (deleted meanwhile): the message alone
         return Contextual(record.document, record.document)
     where = f"#{row['channel']}" + (f", {row['user']}" if row["user"] else "")
-    lines, said = [record.document, f"({where})"], []
+    place = f"({where})"
+    lines, said = [record.document, place], []
     for context_id in context:
         said.append(" ".join(texts[context_id].split())[:CONTEXT_CHARS])
         who = names.get(context_id, {}).get("user") or "someone"
         lines.append(f"In reply to {who}: {said[-1]}")  # the parent, or what was said before
-    return Contextual("\n".join(lines), "\n".join([record.document, *said]))
+    return Contextual("\n".join(lines), "\n".join([record.document, *said]), place)

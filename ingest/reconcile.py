@@ -8,6 +8,9 @@ PostgreSQL has no copy of the text (by design), so the vector is removed and the
 checkpoints covering those messages are cleared: the next `ingest export` or `ingest backfill`
 reads them again and the outbox restores exactly those texts.
 
+A passage record (ingest/passages.py) belongs to its message: one its message's text does not
+make is an orphan, and a message lacking one of its passages is embedded again.
+
 A content message whose words are missing from the keyword index (it was stored before the
 index existed) is indexed from the document Chroma holds for it, when that document is right.
 """
@@ -23,12 +26,13 @@ from db import outbox
 from db.checkpoints import clear_checkpoints
 from db.message_reads import expected_hashes, message_places, unsearchable_ids, vector_fields
 from db.messages import forget_indexed, forget_latest_replies, write_terms
-from db.models import Workspace
+from db.models import Workspace, message_of
 from db.postgres import lock_vector_writes
 from db.stores import Stores
 from db.vectors import VectorRecord
 from ingest import backfill, export_import
 from ingest.context import contextual_texts
+from ingest.passages import passage_ids
 from ingest.progress import Progress
 from ingest.slack_api import SlackApi
 from ingest.vector_sync import drain
@@ -46,6 +50,7 @@ class ReconcileReport(BaseModel):
     stale: list[str]
     orphaned: list[str]
     unsearchable: list[str] = []  # content messages the keyword index lacks
+    unpassaged: list[str] = []  # long messages Chroma lacks some passages of (ingest/passages.py)
     rebuilt: int = 0  # stale metadata fixed in place
     need_source: list[str] = []  # texts only the source can restore
     cleared_checkpoints: list[str] = []
@@ -54,7 +59,9 @@ class ReconcileReport(BaseModel):
     @property
     def in_sync(self) -> bool:
         """Whether the stores agree (apart from queued work)."""
-        return not (self.missing or self.stale or self.orphaned or self.unsearchable)
+        return not (
+            self.missing or self.stale or self.orphaned or self.unsearchable or self.unpassaged
+        )
 
 
 def reconcile(stores: Stores, workspace_id: str, *, dry_run: bool = False) -> ReconcileReport:
@@ -64,14 +71,27 @@ def reconcile(stores: Stores, workspace_id: str, *, dry_run: bool = False) -> Re
         expected = expected_hashes(conn)
         queued = outbox.queued_ids(conn)
         unsearchable = unsearchable_ids(conn)
-    held = {record.id: record for record in stores.vectors.scan(workspace_id)}
+    held: dict[str, VectorRecord] = {}
+    held_passages: set[str] = set()
+    for record in stores.vectors.scan(workspace_id):
+        if message_of(record.id) == record.id:
+            held[record.id] = record
+        else:
+            held_passages.add(record.id)
     missing = sorted(set(expected) - set(held) - queued)
-    orphaned = sorted(set(held) - set(expected) - queued)
     stale = sorted(
         i
         for i in set(expected) & set(held)
         if i not in queued and outbox.content_hash(held[i]) != expected[i]
     )
+    # a right message's passages are those its text makes; others are orphans, and a message
+    # lacking some of its own is embedded again from the text Chroma holds
+    trusted = set(expected) & set(held) - set(stale) - queued
+    wanted = {m: set(passage_ids(m, held[m].document)) for m in trusted}
+    unpassaged = sorted(m for m in trusted if wanted[m] - held_passages)
+    kept = set().union(*wanted.values())
+    spare = {p for p in held_passages if message_of(p) not in queued} - kept
+    orphaned = sorted((set(held) - set(expected) - queued) | spare)
     report = ReconcileReport(
         workspace_id=workspace_id,
         dry_run=dry_run,
@@ -82,12 +102,19 @@ def reconcile(stores: Stores, workspace_id: str, *, dry_run: bool = False) -> Re
         stale=stale,
         orphaned=orphaned,
         unsearchable=unsearchable,
+        unpassaged=unpassaged,
     )
     if dry_run or report.in_sync:
         return report
     with stores.postgres.tenant(workspace_id) as conn:
         lock_vector_writes(conn, workspace_id)
         stores.vectors.delete(workspace_id, orphaned)
+        outbox.enqueue(
+            conn,
+            workspace_id,
+            [(m, held[m], expected[m]) for m in unpassaged],
+            again=True,
+        )
         # a wrong or missing document is restored from the source, which indexes its words too
         untrusted = set(stale) | queued  # a set: an upgraded database lacks every message's words
         right = [i for i in unsearchable if i in held and i not in untrusted]

@@ -4,6 +4,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import numpy as np
 import psycopg
@@ -15,7 +16,9 @@ from db.messages import write_terms
 from db.outbox import OutboxItem
 from db.postgres import bind_workspace, lock_vector_writes
 from db.stores import Stores
+from db.vectors import VectorRecord
 from ingest.context import contextual_texts
+from ingest.passages import passages, stale_passages
 from ingest.progress import NoProgress, Progress
 
 DRAIN_BATCH = 512
@@ -74,22 +77,14 @@ def drain(
                         break
                     until.wait(IDLE_POLL_SECONDS)
                     continue
-                upserts = [i for i in items if i.op == "upsert" and i.record]
-                records = [i.record for i in upserts if i.record]
-                contextual = contextual_texts(stores, conn, workspace_id, records)
-                embeddings = stores.embedder.embed([c.embedded for c in contextual])
-                words = [(r.id, c.words) for r, c in zip(records, contextual, strict=True)]
-                write_terms(conn, workspace_id, words)
-                requeue_dependents(stores, conn, workspace_id, upserts)
+                batch = _embedded_batch(stores, conn, workspace_id, items)
             except BaseException:
                 conn.rollback()
                 pool.putconn(conn)
                 raise
             if in_flight is not None:
                 _tally(report, in_flight.result(), progress)
-            in_flight = storer.submit(
-                _store, stores, conn, workspace_id, items, upserts, embeddings
-            )
+            in_flight = storer.submit(_store, stores, conn, workspace_id, batch)
         if in_flight is not None:
             _tally(report, in_flight.result(), progress)
     return report
@@ -118,16 +113,52 @@ def drain_alongside(
             _tally(report, draining.result(), NoProgress())
 
 
+@dataclass
+class _Batch:
+    """A claimed batch, embedded: each upsert's records (the message's, then its passages')
+    with their vectors, and the messages whose older passages may outlast their new text."""
+
+    items: list[OutboxItem]
+    records: dict[int, tuple[list[VectorRecord], np.ndarray]] = field(default_factory=dict)
+    replaced: dict[str, int] = field(default_factory=dict)  # message id: passages it keeps
+
+
+def _embedded_batch(
+    stores: Stores, conn: psycopg.Connection, workspace_id: str, items: list[OutboxItem]
+) -> _Batch:
+    """Embed the batch's upserts with their context and passages, index their words, and
+    queue the dependents of edited messages again (all in the claim's transaction)."""
+    upserts = [i for i in items if i.op == "upsert" and i.record]
+    records = [i.record for i in upserts if i.record]
+    contextual = contextual_texts(stores, conn, workspace_id, records)
+    parts = [passages(r, c.place) for r, c in zip(records, contextual, strict=True)]
+    texts = [c.embedded for c in contextual] + [p.embedded for found in parts for p in found]
+    embeddings = stores.embedder.embed(texts)
+    words = [(r.id, c.words) for r, c in zip(records, contextual, strict=True)]
+    write_terms(conn, workspace_id, words)
+    edited = requeue_dependents(stores, conn, workspace_id, upserts)
+    batch = _Batch(items)
+    start = len(records)
+    for row, (item, record, found) in enumerate(zip(upserts, records, parts, strict=True)):
+        rows = [row, *range(start, start + len(found))]
+        batch.records[item.id] = ([record, *(p.record for p in found)], embeddings[rows])
+        start += len(found)
+        if item.message_id in edited:
+            batch.replaced[item.message_id] = len(found)
+    batch.replaced |= {i.message_id: 0 for i in items if i.op == "delete"}
+    return batch
+
+
 def requeue_dependents(
     stores: Stores, conn: psycopg.Connection, workspace_id: str, upserts: list[OutboxItem]
-) -> None:
+) -> set[str]:
     """An edited message changes the context of the messages that depend on it (its replies,
     the next messages of a conversation): queue them again, in the claim's transaction, so
-    their vectors are remade with the new context."""
+    their vectors are remade with the new context. Returns the edited messages."""
     hashes = {i.message_id: i.content_hash for i in upserts if i.content_hash}
     edited = outbox.edited_ids(conn, hashes)
     if not edited:
-        return
+        return set()
     batch = {i.message_id for i in upserts}
     dependents = [d for d in dependent_ids(conn, edited) if d not in batch]
     held = stores.vectors.get(workspace_id, dependents)
@@ -137,35 +168,32 @@ def requeue_dependents(
         [(r.id, r, outbox.content_hash(r)) for r in held.values()],
         again=True,
     )
+    return set(edited)
 
 
 def _store(
-    stores: Stores,
-    conn: psycopg.Connection,
-    workspace_id: str,
-    items: list[OutboxItem],
-    upserts: list[OutboxItem],
-    embeddings: np.ndarray,
+    stores: Stores, conn: psycopg.Connection, workspace_id: str, batch: _Batch
 ) -> DrainReport:
     """Write one claimed batch to Chroma and complete it in the claim's transaction.
 
     If Chroma refuses the batch, its items are retried one by one, so a single bad item is
     scheduled for a retry (and in the end marked dead) without holding back the others.
     """
+    items = batch.items
     try:
-        vectors = dict(zip([i.id for i in upserts], embeddings, strict=True))
         try:
-            _write_vectors(stores, workspace_id, items, vectors)
+            _write_vectors(stores, workspace_id, items, batch)
             done, failed = items, []
         except Exception:
             done, failed = [], list[tuple[OutboxItem, str]]()
             for item in items:
                 try:
-                    _write_vectors(stores, workspace_id, [item], vectors)
+                    _write_vectors(stores, workspace_id, [item], batch)
                     done.append(item)
                 except Exception as exc:
                     failed.append((item, f"{type(exc).__name__}: {exc}"))
-        outbox.complete(conn, workspace_id, done)
+        passages = {i: len(records) - 1 for i, (records, _) in batch.records.items()}
+        outbox.complete(conn, workspace_id, done, passages)
         for item, error in failed:
             outbox.fail(conn, [item.id], error)
         conn.commit()
@@ -179,14 +207,19 @@ def _store(
 
 
 def _write_vectors(
-    stores: Stores, workspace_id: str, items: list[OutboxItem], vectors: dict[int, np.ndarray]
+    stores: Stores, workspace_id: str, items: list[OutboxItem], batch: _Batch
 ) -> None:
-    upserts = [i for i in items if i.id in vectors]
-    if upserts:
-        embeddings = np.stack([vectors[i.id] for i in upserts])
-        records = [i.record for i in upserts if i.record is not None]
-        stores.vectors.upsert(workspace_id, records, embeddings)
-    stores.vectors.delete(workspace_id, [i.message_id for i in items if i.op == "delete"])
+    """Upsert the items' records, delete the deleted messages' records, and the passages a
+    message's older text had beyond its new one's (read from that older text)."""
+    ids = {i.message_id for i in items}
+    replaced = {m: kept for m, kept in batch.replaced.items() if m in ids}
+    outlasting = stale_passages(stores.vectors.get(workspace_id, list(replaced)), replaced)
+    written = [batch.records[i.id] for i in items if i.id in batch.records]
+    if written:
+        records = [r for found, _ in written for r in found]
+        stores.vectors.upsert(workspace_id, records, np.concatenate([v for _, v in written]))
+    deleted = [i.message_id for i in items if i.op == "delete"]
+    stores.vectors.delete(workspace_id, deleted + outlasting)
 
 
 def _tally(report: DrainReport, batch: DrainReport, progress: Progress) -> None:

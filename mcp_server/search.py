@@ -13,15 +13,18 @@ query costs a few (../shared/PERFORMANCE.md). The keyword side is `keywords.keyw
 """
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import psycopg
 
-from db.filters import Filters, estimated_rows, kept_ids
+from db.filters import Filters, estimated_rows, kept_ids, passage_counts
 from db.keywords import keyword_matches, term_counts, unknown_words
+from db.models import message_of, passage_id
 from db.stores import Stores
+from db.vectors import VectorHit
 from mcp_server import lookup
 from mcp_server.contracts import SearchArgs, SearchHit, SearchResult
 from mcp_server.keywords import content_words, keyword_terms
@@ -38,6 +41,9 @@ EXACT_CANDIDATES = 2000  # at most this many kept ids are read from PostgreSQL a
 # of a filter that keeps 50,000 costs ~1,350 heap pages (9 ms cold) only to learn it is large.
 # A filter the planner overrates is read later, if post-filtering cannot serve it.
 READ_IDS_BELOW = 4 * EXACT_CANDIDATES
+# Records fetched per message wanted: a long message's passages (ingest/passages.py) may fill
+# several places of one ranking, which counts each message once.
+PASSAGE_ROOM = 2
 OVERSAMPLE_LIMIT = 10_000  # deepest unfiltered query before falling back to a Chroma filter
 # What each strategy costs at a million vectors on a 2-core machine (measured with
 # scripts like `bench query`'s): reading one candidate's embedding ~45 us; an unfiltered query
@@ -166,8 +172,10 @@ def _vector_side(
     `depth` of them, whichever costs less; Chroma's `where` only when neither is possible."""
     vectors = stores.vectors
     if size is None:
-        hits = vectors.query(workspace_id, query, depth, with_documents=False, with_metadata=False)
-        return _best_first({h.id: 1.0 - h.distance for h in hits}, depth), "unfiltered"
+        hits = vectors.query(
+            workspace_id, query, depth * PASSAGE_ROOM, with_documents=False, with_metadata=False
+        )
+        return _best_first(_per_message(hits), depth), "unfiltered"
     candidates = size.candidates
     if candidates == []:
         return {}, "empty-filter"
@@ -186,23 +194,27 @@ def _vector_side(
     hits = vectors.query(
         workspace_id,
         query,
-        depth,
+        depth * PASSAGE_ROOM,
         where=filters.chroma_where(),
         with_documents=False,
         with_metadata=False,
     )
-    return _best_first({h.id: 1.0 - h.distance for h in hits}, depth), "chroma-where"
+    return _best_first(_per_message(hits), depth), "chroma-where"
 
 
 def _exact(
     stores: Stores, workspace_id: str, query: np.ndarray, candidates: list[str], depth: int
 ) -> dict[str, float]:
-    """Every candidate scored: recall 1.0, no Chroma filter."""
-    found = stores.vectors.embeddings(workspace_id, candidates)
+    """Every candidate scored (by its best record, with its passages): recall 1.0, no Chroma
+    filter."""
+    with stores.postgres.tenant(workspace_id) as conn:
+        long = passage_counts(conn, candidates)
+    passages = [passage_id(m, n) for m, count in long.items() for n in range(1, count + 1)]
+    found = stores.vectors.embeddings(workspace_id, [*candidates, *passages])
     if not found:
         return {}
     scores = np.asarray(list(found.values())) @ query
-    return _best_first(dict(zip(found, scores.tolist(), strict=True)), depth)
+    return _best_first(_message_max(zip(found, scores.tolist(), strict=True)), depth)
 
 
 def _post_filter(
@@ -225,7 +237,7 @@ def _post_filter(
 
     def accepts(hit) -> bool:
         if kept_ids:
-            return hit.id in kept_ids
+            return message_of(hit.id) in kept_ids
         return filters.accepts_id(hit.id) if by_id else filters.accepts(hit.metadata)
 
     for _ in range(3):  # sized by the estimate, then by what the last pass kept
@@ -234,12 +246,25 @@ def _post_filter(
         hits = stores.vectors.query(
             workspace_id, query, oversample, with_documents=False, with_metadata=not by_id
         )
-        kept = [h for h in hits if accepts(h)]
+        kept = _per_message([h for h in hits if accepts(h)])
         if len(kept) >= depth or len(hits) < oversample:
-            return _best_first({h.id: 1.0 - h.distance for h in kept}, depth)
+            return _best_first(kept, depth)
         # re-size from the share this pass kept (below one in len(hits) if it kept none)
         oversample = math.ceil(depth * len(hits) / max(len(kept), 1) * 2)
     return None
+
+
+def _per_message(hits: list[VectorHit]) -> dict[str, float]:
+    """Each message's similarity: that of its best record (its own or a passage's)."""
+    return _message_max((h.id, 1.0 - h.distance) for h in hits)
+
+
+def _message_max(scored: Iterable[tuple[str, float]]) -> dict[str, float]:
+    best: dict[str, float] = {}
+    for record_id, score in scored:
+        message = message_of(record_id)
+        best[message] = max(score, best.get(message, -1.0))
+    return best
 
 
 def _best_first(similarity: dict[str, float], depth: int) -> dict[str, float]:

@@ -6,15 +6,17 @@ from pathlib import Path
 
 from db import StoreConfig, Stores
 from db.channels import upsert_channels
-from db.models import Channel, Message, Reaction, User, Workspace
+from db.models import Channel, Message, Reaction, User, Workspace, message_of
 from db.people import upsert_users
 from db.workspaces import upsert_workspace
+from ingest.passages import passage_ids
 from ingest.vector_sync import drain
 from ingest.writer import write_messages
 
 
 def assert_stores_agree(stores: Stores, workspace_id: str) -> set[str]:
-    """Chroma holds exactly the content messages of PostgreSQL, at the hash PostgreSQL expects."""
+    """Chroma holds exactly the content messages of PostgreSQL (and the passages of the long
+    ones), at the hash PostgreSQL expects."""
     with stores.postgres.tenant(workspace_id) as conn:
         expected = dict(
             conn.execute(
@@ -27,7 +29,10 @@ def assert_stores_agree(stores: Stores, workspace_id: str) -> set[str]:
         queued = conn.execute("SELECT count(*) FROM processing_queue").fetchone()[0]
     records = list(stores.vectors.scan(workspace_id))
     assert len(records) == len({r.id for r in records})
-    assert {r.id for r in records} == set(expected)
+    messages = {r.id: r for r in records if message_of(r.id) == r.id}
+    assert set(messages) == set(expected)
+    passages = {p for m, r in messages.items() for p in passage_ids(m, r.document)}
+    assert {r.id for r in records} - set(messages) == passages  # each long message's, no more
     assert (stale, queued) == (0, 0)
     return set(expected)
 

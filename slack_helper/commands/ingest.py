@@ -180,7 +180,8 @@ def reconcile(
         out.print(
             f"{report.postgres} expected, {report.chroma} held, {report.pending} queued: "
             f"{len(report.missing)} missing, {len(report.stale)} stale, "
-            f"{len(report.orphaned)} orphaned, {len(report.unsearchable)} not keyword-indexed"
+            f"{len(report.orphaned)} orphaned, {len(report.unsearchable)} not keyword-indexed, "
+            f"{len(report.unpassaged)} lacking passages"
             + ("" if dry_run else f"; {report.rebuilt} rebuilt in place, orphans deleted")
         )
         if report.need_source and not (export or from_slack):
