@@ -17,6 +17,7 @@ from bot.feedback import record_vote
 from bot.schedules import NewsletterSchedule, post_slot
 from db.counts import collect_status
 from ingest.events import HANDLERS, apply_event
+from ingest.slack_api import SlackApi
 
 log = logging.getLogger(__name__)
 # Every event ingest/events.py applies; `message` has its own listener (it may also be answered)
@@ -50,8 +51,9 @@ def register(app: App, services: BotServices) -> None:
 
     @app.event("message")
     def on_message(body: dict, event: dict, client: WebClient, context: BoltContext) -> None:
-        """Every message is synced; DMs and follow-ups in the bot's threads are answered."""
-        apply_event(services.stores, body)
+        """Every message is synced (with the text of files it shares, read with this
+        workspace's token); DMs and follow-ups in the bot's threads are answered."""
+        apply_event(services.stores, body, files=_files_api(client))
         if event.get("subtype") or event.get("bot_id") or not event.get("user"):
             return
         if _MENTION.search(event.get("text", "")) and event.get("channel_type") != "im":
@@ -112,6 +114,11 @@ def _team(context: BoltContext) -> str:
     if not context.team_id:
         raise ValueError("the request names no team")
     return context.team_id
+
+
+def _files_api(client: WebClient) -> SlackApi | None:
+    """The Web API as the bot reaches this workspace, for downloading shared files."""
+    return SlackApi(client.token, client.base_url) if client.token else None
 
 
 def _sync(services: BotServices):

@@ -6,6 +6,7 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
+from pydantic import BaseModel
 
 from db.filters import where
 from db.models import Link
@@ -28,9 +29,41 @@ def add_links(
     conn.execute("UPDATE message_metadata SET has_links = true WHERE message_id = %s", [message])
 
 
-def delete_file(conn: psycopg.Connection, file_id: str) -> int:
-    """Forget a deleted file; returns from how many messages it went."""
-    return conn.execute("DELETE FROM files WHERE file_id = %s", [file_id]).rowcount
+class FileShare(BaseModel):
+    """A message a file was shared in, and where the file's text sat in the message's text."""
+
+    message_id: str
+    text_span: tuple[int, int] | None
+
+
+def delete_file(conn: psycopg.Connection, file_id: str) -> list[FileShare]:
+    """Forget a deleted file; returns the messages it went from."""
+    rows = conn.execute(
+        "DELETE FROM files WHERE file_id = %s RETURNING message_id, text_start, text_end",
+        [file_id],
+    ).fetchall()
+    return [
+        FileShare(message_id=m, text_span=(start, end) if start is not None else None)
+        for m, start, end in rows
+    ]
+
+
+def record_text_cut(
+    conn: psycopg.Connection, message: str, end: int, removed: int, content_hash: str
+) -> None:
+    """A message's text lost `removed` characters ending at `end` (a deleted file's): the
+    spans of its other files after it move back, and it records what Chroma must now hold."""
+    conn.execute(
+        "UPDATE files SET text_start = text_start - %s, text_end = text_end - %s "
+        "WHERE message_id = %s AND text_start >= %s",
+        [removed, removed, message, end],
+    )
+    conn.execute(
+        "UPDATE message_metadata SET content_hash = %s, "
+        "has_files = EXISTS (SELECT 1 FROM files f WHERE f.message_id = %s) "
+        "WHERE message_id = %s",
+        [content_hash, message, message],
+    )
 
 
 def files_by_message(

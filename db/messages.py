@@ -123,17 +123,19 @@ def upsert_messages(
             f.size_bytes,
             f.permalink,
             f.created_at,
+            *(f.text_span or (None, None)),
         )
         for m in messages
         for f in m.files
     ]
     conn.execute(
         """INSERT INTO files (workspace_id, message_id, file_id, user_id, name, title, mimetype,
-                              filetype, size_bytes, permalink, created_at)
+                              filetype, size_bytes, permalink, created_at, text_start, text_end)
            SELECT %s, * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
                                     %s::text[], %s::text[], %s::bigint[], %s::text[],
-                                    %s::timestamptz[]) ON CONFLICT DO NOTHING""",
-        [ws, *map(list, zip(*files, strict=True))] if files else [ws, *([[]] * 10)],
+                                    %s::timestamptz[], %s::integer[], %s::integer[])
+           ON CONFLICT DO NOTHING""",
+        [ws, *map(list, zip(*files, strict=True))] if files else [ws, *([[]] * 12)],
     )
 
 

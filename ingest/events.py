@@ -8,12 +8,13 @@ applied by the next drain (`slack-helper sync`, or the bot's worker).
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from pydantic import BaseModel
 
-from db.attachments import add_links, delete_file
+from db.attachments import add_links
 from db.channels import (
     channel_names_by_id,
     delete_channel,
@@ -36,7 +37,10 @@ from db.people import display_names, ensure_users_known, upsert_users
 from db.reactions import set_reaction
 from db.stores import Stores
 from db.workspaces import workspace_stored
+from ingest.file_removal import forget_file
+from ingest.file_text import add_downloaded_text
 from ingest.normalise import Directory, channel_from_slack, message_from_slack, user_from_slack
+from ingest.slack_api import SlackApi
 from ingest.text import classify
 from ingest.writer import write_messages
 
@@ -63,12 +67,25 @@ class EventResult(BaseModel):
     detail: str
 
 
-Handler = Callable[[psycopg.Connection, str, Mapping[str, Any]], str]
+@dataclass(frozen=True)
+class Applying:
+    """Where an event is applied: the stores, and the transaction bound to its workspace."""
+
+    stores: Stores
+    conn: psycopg.Connection
+    workspace_id: str
 
 
-def apply_event(stores: Stores, payload: Mapping[str, Any]) -> EventResult:
+Handler = Callable[[Applying, Mapping[str, Any]], str]
+
+
+def apply_event(
+    stores: Stores, payload: Mapping[str, Any], files: SlackApi | None = None
+) -> EventResult:
     """Apply an `event_callback` payload (the envelope Slack POSTs, with team_id, event_id and
-    the event) in one transaction."""
+    the event) in one transaction. With `files` (the workspace's Web API), files a message
+    shares without their text are downloaded and read first, outside the transaction, as
+    backfill does; one that cannot be read is skipped with the reason in the result."""
     if not isinstance(payload, Mapping) or not isinstance(payload.get("event"), Mapping):
         raise EventRefused("not an event_callback payload: no 'event' object")
     event = payload["event"]
@@ -78,6 +95,7 @@ def apply_event(stores: Stores, payload: Mapping[str, Any]) -> EventResult:
         raise EventRefused("the event has no type or no team_id")
     event_id = payload.get("event_id")
     handler = HANDLERS.get(kind)
+    skipped = add_downloaded_text(files, _shared_in(event)) if files and kind == "message" else []
     with stores.postgres.tenant(workspace_id) as conn:
         if not workspace_stored(conn):
             raise EventRefused(
@@ -92,14 +110,17 @@ def apply_event(stores: Stores, payload: Mapping[str, Any]) -> EventResult:
             return EventResult(
                 event_id=event_id, type=kind, applied=False, detail="duplicate delivery"
             )
-        detail = handler(conn, workspace_id, event)
-    return EventResult(event_id=event_id, type=kind, applied=True, detail=detail)
+        detail = handler(Applying(stores, conn, workspace_id), event)
+    return EventResult(
+        event_id=event_id, type=kind, applied=True, detail="; ".join([detail, *skipped])
+    )
 
 
 # -- messages ---------------------------------------------------------------------------------
 
 
-def _message(conn: psycopg.Connection, ws: str, event: Mapping[str, Any]) -> str:
+def _message(at: Applying, event: Mapping[str, Any]) -> str:
+    conn, ws = at.conn, at.workspace_id
     subtype = event.get("subtype")
     channel_id = event.get("channel")
     if not channel_id:
@@ -138,6 +159,12 @@ def _delete_message(conn: psycopg.Connection, ws: str, channel_id: str, ts: str)
     return f"deleted {target}"
 
 
+def _shared_in(event: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The message objects of a message event that may share files (a new one, an edit's)."""
+    found = [event, event.get("message")]
+    return [m for m in found if isinstance(m, dict)]
+
+
 def _directory(conn: psycopg.Connection, text: str) -> Directory:
     """Names for the users and channels a text mentions, for rendering it."""
     users = [target for sigil, target in _MENTION.findall(text) if sigil == "@"]
@@ -152,7 +179,8 @@ def _kind(channel_type: str | None) -> ChannelKind:
 # -- reactions, pins, links, files ------------------------------------------------------------
 
 
-def _reaction(conn: psycopg.Connection, ws: str, event: Mapping[str, Any]) -> str:
+def _reaction(at: Applying, event: Mapping[str, Any]) -> str:
+    conn, ws = at.conn, at.workspace_id
     item = event.get("item") or {}
     if item.get("type") != "message":
         return f"ignored: reaction on a {item.get('type')}"
@@ -169,7 +197,8 @@ def _reaction(conn: psycopg.Connection, ws: str, event: Mapping[str, Any]) -> st
     return f"{event['type']} :{emoji}: on {message}"
 
 
-def _pin(conn: psycopg.Connection, ws: str, event: Mapping[str, Any]) -> str:
+def _pin(at: Applying, event: Mapping[str, Any]) -> str:
+    conn, ws = at.conn, at.workspace_id
     item = event.get("item") or {}
     message = item.get("message") or {}
     channel = event.get("channel_id") or item.get("channel")
@@ -180,7 +209,8 @@ def _pin(conn: psycopg.Connection, ws: str, event: Mapping[str, Any]) -> str:
     return f"{'pinned' if pinned else 'unpinned'} {target}"
 
 
-def _link_shared(conn: psycopg.Connection, ws: str, event: Mapping[str, Any]) -> str:
+def _link_shared(at: Applying, event: Mapping[str, Any]) -> str:
+    conn, ws = at.conn, at.workspace_id
     message = message_id(ws, str(event.get("channel")), str(event.get("message_ts")))
     created_at = message_created_at(conn, message)
     if created_at is None:
@@ -190,12 +220,13 @@ def _link_shared(conn: psycopg.Connection, ws: str, event: Mapping[str, Any]) ->
     return f"{len(links)} links on {message}"
 
 
-def _file_deleted(conn: psycopg.Connection, ws: str, event: Mapping[str, Any]) -> str:
-    removed = delete_file(conn, str(event.get("file_id")))
-    return f"removed file {event.get('file_id')} from {removed} messages"
+def _file_deleted(at: Applying, event: Mapping[str, Any]) -> str:
+    file_id = str(event.get("file_id"))
+    removed = forget_file(at.stores, at.conn, at.workspace_id, file_id)
+    return f"removed file {file_id} and its text from {removed} messages"
 
 
-def _file_shared(conn: psycopg.Connection, ws: str, event: Mapping[str, Any]) -> str:
+def _file_shared(at: Applying, event: Mapping[str, Any]) -> str:
     # The event carries only the file id; the file's name and title arrive with the message
     # that shares it (subtype file_share), which is stored by the message handler.
     return f"file {event.get('file_id')} is recorded with its message"
@@ -204,33 +235,38 @@ def _file_shared(conn: psycopg.Connection, ws: str, event: Mapping[str, Any]) ->
 # -- channels and people ----------------------------------------------------------------------
 
 
-def _channel_created(conn: psycopg.Connection, ws: str, event: Mapping[str, Any]) -> str:
+def _channel_created(at: Applying, event: Mapping[str, Any]) -> str:
+    conn, ws = at.conn, at.workspace_id
     raw = dict(event.get("channel") or {})
     channel = channel_from_slack(raw, "private" if raw.get("is_private") else "public")
     upsert_channels(conn, ws, [channel])
     return f"channel #{channel.name}"
 
 
-def _channel_renamed(conn: psycopg.Connection, ws: str, event: Mapping[str, Any]) -> str:
+def _channel_renamed(at: Applying, event: Mapping[str, Any]) -> str:
+    conn, ws = at.conn, at.workspace_id
     raw = event.get("channel") or {}
     ensure_channel(conn, ws, raw["id"])
     rename_channel(conn, raw["id"], raw["name"])
     return f"renamed {raw['id']} to #{raw['name']}"
 
 
-def _channel_archived(conn: psycopg.Connection, ws: str, event: Mapping[str, Any]) -> str:
+def _channel_archived(at: Applying, event: Mapping[str, Any]) -> str:
+    conn, ws = at.conn, at.workspace_id
     archived = event["type"].endswith("_archive")
     ensure_channel(conn, ws, event["channel"])
     set_archived(conn, event["channel"], archived)
     return f"{'archived' if archived else 'unarchived'} {event['channel']}"
 
 
-def _channel_deleted(conn: psycopg.Connection, ws: str, event: Mapping[str, Any]) -> str:
+def _channel_deleted(at: Applying, event: Mapping[str, Any]) -> str:
+    conn, ws = at.conn, at.workspace_id
     removed = delete_channel(conn, ws, event["channel"])
     return f"deleted {event['channel']} and its {removed} messages"
 
 
-def _membership(conn: psycopg.Connection, ws: str, event: Mapping[str, Any]) -> str:
+def _membership(at: Applying, event: Mapping[str, Any]) -> str:
+    conn, ws = at.conn, at.workspace_id
     channel_id, user = event["channel"], event["user"]
     ensure_channel(conn, ws, channel_id, _kind(event.get("channel_type")))
     ensure_users_known(conn, ws, [user])
@@ -239,7 +275,8 @@ def _membership(conn: psycopg.Connection, ws: str, event: Mapping[str, Any]) -> 
     return f"{user} {'joined' if joined else 'left'} {channel_id}"
 
 
-def _user(conn: psycopg.Connection, ws: str, event: Mapping[str, Any]) -> str:
+def _user(at: Applying, event: Mapping[str, Any]) -> str:
+    conn, ws = at.conn, at.workspace_id
     user = user_from_slack(event["user"])
     upsert_users(conn, ws, [user])
     return f"user {user.user_id}"

@@ -77,8 +77,9 @@ EVENT_SUBTYPES: dict[str, ChannelEventKind] = {
 # Bump when a Slack object normalises to something else (text, fields): a day file's import
 # checkpoint covers its bytes and this, so the next import reads every file again (and only
 # messages whose content changed are embedded again). 2: shared files' text joins the message;
-# 3: channel events (renames, topics, pins, ...) are kept with their values.
-NORMALISER_VERSION = 3
+# 3: channel events (renames, topics, pins, ...) are kept with their values; 4: where each
+# file's text sits in its message's text.
+NORMALISER_VERSION = 4
 
 _SLACK_TS = re.compile(r"\d{1,12}(\.\d{1,9})?")
 
@@ -183,10 +184,14 @@ def message_from_slack(
         body = att.get("text") or att.get("fallback")
         if body:
             pieces.append(resolve(body))
+    text = "\n".join(p for p in pieces if p.strip())
     for shared, ref in zip(shared_files, files, strict=True):
         title = ref.title if ref.title and ref.title not in raw_text else None
-        pieces.append("\n".join(p for p in (title, file_text(shared)) if p))
-    text = "\n".join(p for p in pieces if p.strip())
+        piece = "\n".join(p for p in (title, file_text(shared)) if p)
+        if piece.strip():
+            start = len(text) + 1 if text else 0
+            text = f"{text}\n{piece}" if text else piece
+            ref.text_span = (start, len(text))
 
     link_sources = [raw_text] + [
         str(att.get(k))
@@ -274,8 +279,9 @@ def file_text(shared: Mapping[str, Any]) -> str:
     return ""
 
 
-# A shared file's text joins its message's: enough for the model's window and keyword terms.
-FILE_TEXT_CHARS = 20_000
+# A shared file's text joins its message's, split into passages for the vectors
+# (ingest/passages.py): ~100 of them, and what a tool returns stays readable.
+FILE_TEXT_CHARS = 100_000
 
 
 def file_objects(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:

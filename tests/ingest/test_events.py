@@ -7,9 +7,13 @@ import pytest
 
 from db import Stores
 from ingest.events import EventRefused, apply_event
+from ingest.file_removal import without
+from ingest.slack_api import SlackApi
 from ingest.vector_sync import drain
 from mcp_server.contracts import ChannelEventsArgs, SearchArgs
+from mcp_server.search import ranked_ids
 from mcp_server.tools import WorkspaceTools
+from tests.fakes.slack_server import FakeWorkspace, fake_slack
 from tests.helpers import assert_stores_agree, seed_workspace
 
 WS = "TEVENTS1"
@@ -326,3 +330,47 @@ def test_a_reply_is_embedded_with_its_thread_and_remade_when_the_parent_changes(
     assert _cosine(remade, topic) < _cosine(stored, topic)
     assert live.vectors.get(WS, [reply_id])[reply_id].document == reply
     assert_stores_agree(live, WS)
+
+
+RUNBOOK = (
+    "Runbook for the payments service. When the card processor times out, the checkout "
+    "queue backs up; drain it by restarting the settlement worker, never the web tier."
+)
+
+
+def test_a_live_file_is_read_with_the_bot_token_and_leaves_search_when_deleted(live: Stores):
+    with fake_slack(FakeWorkspace(team_id=WS)) as (api_url, slack):
+        path = f"/files-pri/{WS}-F9/runbook.txt"
+        slack.workspace.files[path] = RUNBOOK.encode()
+        url = api_url.removesuffix("/api/") + path
+        shared = [
+            {"id": "F9", "name": "runbook.txt", "mimetype": "text/plain", "url_private": url},
+            {"id": "F8", "name": "notes.txt", "mimetype": "text/plain", "plain_text": "Notes"},
+        ]
+        event = msg("1700000700.000001", "<@U1> uploaded a file", subtype="file_share")
+        payload = {
+            "type": "event_callback",
+            "team_id": WS,
+            "event_id": "EvFile1",
+            "event": {"type": "message", **event, "files": shared},
+        }
+        assert apply_event(live, payload, files=SlackApi(slack.workspace.token, api_url)).applied
+    drain(live, WS)
+    question = "what to restart when card payments stall at checkout"
+    assert any("settlement worker" in text for text in found(live, question)[:1])
+    assert_stores_agree(live, WS)
+
+    send(live, "file_deleted", file_id="F9")
+    assert not any("settlement" in text for text in found(live, question))
+    assert ranked_ids(live, WS, SearchArgs(query="settlement worker"), "keyword") == []
+    (text,) = [t for t in found(live, "uploaded a file") if "uploaded a file" in t]
+    assert text == "@user-TEVENTS1 uploaded a file\nNotes"  # the message and its other file stay
+    start, end = one(live, "SELECT text_start, text_end FROM files WHERE file_id = 'F8'")
+    assert text[start:end] == "Notes"
+    assert_stores_agree(live, WS)
+
+
+def test_cutting_a_files_text_keeps_the_rest():
+    assert without("message\nfile one\nfile two", 8, 16) == ("message\nfile two", 9)
+    assert without("file one\nmessage", 0, 8) == ("message", 9)
+    assert without("file one", 0, 8) == ("", 8)
