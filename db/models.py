@@ -42,6 +42,11 @@ def passage_id(message: str, number: int) -> str:
     return f"{message}#{number}"
 
 
+def passage_ids(message: str, count: int) -> list[str]:
+    """The records of a message's `count` passages."""
+    return [passage_id(message, number) for number in range(1, count + 1)]
+
+
 def message_of(record_id: str) -> str:
     """The message a vector record belongs to: itself, or the message of a passage."""
     return record_id.partition("#")[0]

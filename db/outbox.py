@@ -143,11 +143,10 @@ def complete(
     conn: psycopg.Connection,
     workspace_id: str,
     items: Sequence[OutboxItem],
-    passages: Mapping[int, int] | None = None,
+    passages: Mapping[int, int],
 ) -> None:
     """Record what Chroma now holds (the hash, and how many passages beside the message's own
     record, by item id) and remove the finished items."""
-    passages = passages or {}
     with conn.cursor() as cur:
         cur.executemany(
             "UPDATE message_metadata SET indexed_hash = %s, passages = %s "

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from db.models import passage_id
+from db.models import passage_id, passage_ids
 from db.vectors import VectorRecord
 
 PASSAGE_CHARS = 1000
@@ -36,9 +36,6 @@ class Passage:
 
 def passages(record: VectorRecord, place: str) -> list[Passage]:
     """The passage records of a message record: none when its document fits one vector."""
-    if len(record.document) <= PASSAGE_CHARS:
-        return []
-    chunks = _SPLITTER.split_text(record.document)[1:]  # the first is the message's own vector
     metadata = {k: v for k, v in record.metadata.items() if k != "raw_text"}
     return [
         Passage(
@@ -49,15 +46,20 @@ def passages(record: VectorRecord, place: str) -> list[Passage]:
             ),
             f"{chunk}\n{place}" if place else chunk,
         )
-        for number, chunk in enumerate(chunks, start=1)
+        for number, chunk in enumerate(_later_chunks(record.document), start=1)
     ]
 
 
 def passage_count(document: str) -> int:
     """How many passage records a message with this document has."""
+    return len(_later_chunks(document))
+
+
+def _later_chunks(document: str) -> list[str]:
+    """The document's chunks after the first, which the message's own vector covers."""
     if len(document) <= PASSAGE_CHARS:
-        return 0
-    return len(_SPLITTER.split_text(document)) - 1
+        return []
+    return _SPLITTER.split_text(document)[1:]
 
 
 def stale_passages(held: dict[str, VectorRecord], kept: dict[str, int]) -> list[str]:
@@ -66,10 +68,5 @@ def stale_passages(held: dict[str, VectorRecord], kept: dict[str, int]) -> list[
     return [
         found
         for message, record in held.items()
-        for found in passage_ids(message, record.document)[kept.get(message, 0) :]
+        for found in passage_ids(message, passage_count(record.document))[kept.get(message, 0) :]
     ]
-
-
-def passage_ids(message: str, document: str) -> list[str]:
-    """The ids of the passage records a message with this document has."""
-    return [passage_id(message, n) for n in range(1, passage_count(document) + 1)]

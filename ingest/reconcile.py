@@ -26,13 +26,13 @@ from db import outbox
 from db.checkpoints import clear_checkpoints
 from db.message_reads import expected_hashes, message_places, unsearchable_ids, vector_fields
 from db.messages import forget_indexed, forget_latest_replies, write_terms
-from db.models import Workspace, message_of
+from db.models import Workspace, message_of, passage_ids
 from db.postgres import lock_vector_writes
 from db.stores import Stores
 from db.vectors import VectorRecord
 from ingest import backfill, export_import
 from ingest.context import contextual_texts
-from ingest.passages import passage_ids
+from ingest.passages import passage_count
 from ingest.progress import Progress
 from ingest.slack_api import SlackApi
 from ingest.vector_sync import drain
@@ -87,7 +87,7 @@ def reconcile(stores: Stores, workspace_id: str, *, dry_run: bool = False) -> Re
     # a right message's passages are those its text makes; others are orphans, and a message
     # lacking some of its own is embedded again from the text Chroma holds
     trusted = set(expected) & set(held) - set(stale) - queued
-    wanted = {m: set(passage_ids(m, held[m].document)) for m in trusted}
+    wanted = {m: set(passage_ids(m, passage_count(held[m].document))) for m in trusted}
     unpassaged = sorted(m for m in trusted if wanted[m] - held_passages)
     kept = set().union(*wanted.values())
     spare = {p for p in held_passages if message_of(p) not in queued} - kept

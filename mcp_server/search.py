@@ -22,7 +22,7 @@ import psycopg
 
 from db.filters import Filters, estimated_rows, kept_ids, passage_counts
 from db.keywords import keyword_matches, term_counts, unknown_words
-from db.models import message_of, passage_id
+from db.models import message_of, passage_ids
 from db.stores import Stores
 from db.vectors import VectorHit
 from mcp_server import lookup
@@ -209,7 +209,7 @@ def _exact(
     filter."""
     with stores.postgres.tenant(workspace_id) as conn:
         long = passage_counts(conn, candidates)
-    passages = [passage_id(m, n) for m, count in long.items() for n in range(1, count + 1)]
+    passages = [p for m, count in long.items() for p in passage_ids(m, count)]
     found = stores.vectors.embeddings(workspace_id, [*candidates, *passages])
     if not found:
         return {}

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from db import StoreConfig, Stores
 from db.channels import upsert_channels
-from db.models import Channel, Message, Reaction, User, Workspace, message_of
+from db.models import Channel, Message, Reaction, User, Workspace, message_of, passage_ids
 from db.people import upsert_users
 from db.workspaces import upsert_workspace
-from ingest.passages import passage_ids
+from ingest.passages import passage_count
 from ingest.vector_sync import drain
 from ingest.writer import write_messages
 
@@ -31,7 +31,7 @@ def assert_stores_agree(stores: Stores, workspace_id: str) -> set[str]:
     assert len(records) == len({r.id for r in records})
     messages = {r.id: r for r in records if message_of(r.id) == r.id}
     assert set(messages) == set(expected)
-    passages = {p for m, r in messages.items() for p in passage_ids(m, r.document)}
+    passages = {p for m, r in messages.items() for p in passage_ids(m, passage_count(r.document))}
     assert {r.id for r in records} - set(messages) == passages  # each long message's, no more
     assert (stale, queued) == (0, 0)
     return set(expected)
