@@ -8,7 +8,7 @@ import psycopg
 from pydantic import BaseModel, ValidationError
 
 from db.models import Message
-from db.vectors import VectorRecord
+from db.vectors import VectorRecord, VectorStore
 
 MAX_ATTEMPTS = 5
 
@@ -210,3 +210,12 @@ def pending_records(
         except ValidationError:
             continue  # a corrupted payload fails its own claim; here it only gives no context
     return found
+
+
+def current_records(
+    conn: psycopg.Connection, vectors: VectorStore, workspace_id: str, message_ids: Sequence[str]
+) -> dict[str, VectorRecord]:
+    """The newest record of each message: the one queued for Chroma, else the one it holds
+    (messages with neither are absent)."""
+    found = pending_records(conn, message_ids)
+    return found | vectors.get(workspace_id, [m for m in message_ids if m not in found])

@@ -46,9 +46,8 @@ def contextual_texts(
     names = {r["message_id"]: r for r in message_rows(conn, [*ids, *needed])}
     texts = {r.id: r.document for r in records}
     missing = [c for c in needed if c not in texts]
-    texts |= {i: r.document for i, r in outbox.pending_records(conn, missing).items()}
-    missing = [c for c in missing if c not in texts]
-    texts |= {i: r.document for i, r in stores.vectors.get(workspace_id, missing).items()}
+    held = outbox.current_records(conn, stores.vectors, workspace_id, missing)
+    texts |= {i: r.document for i, r in held.items()}
     return [
         _with_context(r, names, [c for c in contexts.get(r.id, []) if c in texts], texts)
         for r in records

@@ -19,8 +19,7 @@ def forget_file(stores: Stores, conn: psycopg.Connection, workspace_id: str, fil
     is bound to the workspace, in the event's transaction."""
     shares = delete_file(conn, file_id)
     spans = {s.message_id: s.text_span for s in shares if s.text_span}
-    held = outbox.pending_records(conn, list(spans))
-    held |= stores.vectors.get(workspace_id, [m for m in spans if m not in held])
+    held = outbox.current_records(conn, stores.vectors, workspace_id, list(spans))
     for message, record in held.items():
         start, end = spans[message]
         document, removed = without(record.document, start, end)
