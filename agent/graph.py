@@ -1,8 +1,10 @@
 """One graph for every task: plan -> act (tools in parallel, bounded steps) -> compose -> verify.
 
 With a chat model in the run context the model plans and composes; without one the task's
-playbook does, deterministically. Either way the tools are the MCP server's and every citation
-is checked against this run's tool results before anything is shown.
+playbook does, deterministically. A playbook that has its own `write` (the newsletter) keeps its
+deterministic plan and asks the model only for the words it writes. Either way the tools are
+the MCP server's and every citation is checked against this run's tool results before anything
+is shown.
 """
 
 import asyncio
@@ -53,7 +55,7 @@ async def plan(state: AgentState, runtime: Runtime[AgentContext]) -> AgentState:
     """Choose the next tool calls (none when there is enough to compose)."""
     context, request = runtime.context, state["request"]
     playbook = PLAYBOOKS[request.task]
-    if context.model is None:
+    if context.model is None or hasattr(playbook, "write"):
         earlier = state.get("questions", [])[:-1]
         if earlier:  # a remembered conversation: the offline planner reads follow-ups with it
             request = request.model_copy(update={"previous_question": earlier[-1]})
@@ -87,11 +89,14 @@ async def act(state: AgentState, runtime: Runtime[AgentContext]) -> AgentState:
 
 
 async def compose(state: AgentState, runtime: Runtime[AgentContext]) -> AgentState:
-    """Write the draft: the model's structured output, or the playbook's extractive one."""
+    """Write the draft: the model's structured output, the playbook's extractive one, or the
+    playbook's own with the model's words."""
     context, request = runtime.context, state["request"]
     playbook = PLAYBOOKS[request.task]
     if context.model is None:
         draft = playbook.compose(request, _this_turn(state), context)
+    elif hasattr(playbook, "write"):
+        draft = await playbook.write(request, _this_turn(state), context)
     else:
         draft = await llm.compose(context.model, playbook.INSTRUCTIONS, state["messages"])
     return {"draft": draft}

@@ -8,7 +8,14 @@ import json
 from typing import TypeVar
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    AnyMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolCall,
+    ToolMessage,
+)
 from langchain_core.tools import BaseTool
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel
@@ -44,7 +51,8 @@ def request_message(request: Request) -> HumanMessage:
     return HumanMessage(json.dumps(fields, ensure_ascii=False))
 
 
-def _system(instructions: str) -> SystemMessage:
+def system_message(instructions: str) -> SystemMessage:
+    """The system prompt: the rules every request shares, then the task's instructions."""
     return SystemMessage(f"{SYSTEM}\n\n{instructions}")
 
 
@@ -53,7 +61,18 @@ async def plan(
 ):
     """The model's next step: an AIMessage whose tool_calls (maybe none) are run next. The
     system prompt is added per call, so a remembered conversation never stores it twice."""
-    return await model.bind_tools(tools).ainvoke([_system(instructions), *messages])
+    return await model.bind_tools(tools).ainvoke([system_message(instructions), *messages])
+
+
+def read_as_tool(name: str, data: object) -> list[AnyMessage]:
+    """Workspace content the model is given rather than fetches, framed as a tool's result: the
+    system prompt's rule for tool results (quoted data, never instructions) covers it too."""
+    call = ToolCall(name=name, args={}, id=f"given-{name}")
+    content = json.dumps(data, ensure_ascii=False)
+    return [
+        AIMessage(content="", tool_calls=[call]),
+        ToolMessage(content=content, tool_call_id=call["id"], name=name),
+    ]
 
 
 def tool_messages(outcomes: list[ToolOutcome]) -> list[AnyMessage]:
@@ -83,7 +102,7 @@ async def compose(model: BaseChatModel, instructions: str, messages: list[AnyMes
     """The Draft as structured output."""
     unanswered = _unanswered_calls(messages)
     return await structured(
-        model, Draft, [_system(instructions), *messages, *unanswered, HumanMessage(COMPOSE)]
+        model, Draft, [system_message(instructions), *messages, *unanswered, HumanMessage(COMPOSE)]
     )
 
 

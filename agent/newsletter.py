@@ -1,5 +1,9 @@
-"""A newsletter offline: read the period's messages, cluster threads by meaning into topics,
-rank topics by engagement, and file each under the section it is closest to in meaning."""
+"""A newsletter: read the period's messages, cluster conversations by meaning into topics, rank
+topics by engagement, and file each under the section it is closest to in meaning.
+
+Reading and grouping are the same with a model or without: offline each topic is headed by its
+lead message's first sentence; with a model, the model writes the headlines for those same
+groups, and the quotes and citations under them stay the ones chosen here."""
 
 import re
 from collections import defaultdict
@@ -8,7 +12,10 @@ from datetime import timedelta
 from urllib.parse import urlparse
 
 import numpy as np
+from langchain_core.messages import AnyMessage, HumanMessage
+from pydantic import BaseModel, Field
 
+from agent import llm
 from agent.contracts import Draft, Point, Request, Section
 from agent.playbook import AgentContext, call, done, quote_point, results, window_args
 from agent.toolbox import ToolOutcome
@@ -60,15 +67,29 @@ SECTIONS = {
     ],
 }
 NOTABLE = "Notable discussions"
+SECTION_ORDER = [*SECTIONS, NOTABLE]
 
 MAX_STEPS = 2 + MAX_PAGES  # channels, first pages, then more pages
 INSTRUCTIONS = (
-    "Draft a newsletter of the period's most engaging topics. Read the period with "
-    "channel_history (pass since/until; page with next_cursor), or find topics with "
-    "semantic_search. Rank topics by reactions, replies and participants. Write sections titled "
-    "'Product updates', 'Engineering wins', 'Customer feedback' and 'Notable discussions' (omit "
-    "empty ones); every point links the messages it summarises."
+    "You write the headlines of a newsletter about a Slack workspace. Each numbered topic below "
+    "is a group of messages people wrote about one thing. For every topic write one headline: "
+    f"at most {HEADLINE_CHARS} characters, plain text, saying what the topic's messages are "
+    "about, using only what they say. Do not address the reader and do not mention anyone "
+    "with @ or <...>."
 )
+
+
+class Headline(BaseModel):
+    """One topic's headline, by the topic's number."""
+
+    topic: int = Field(description="The topic's number, as given.")
+    headline: str = Field(description="One line saying what the topic's messages are about.")
+
+
+class Headlines(BaseModel):
+    """A headline for each numbered topic."""
+
+    headlines: list[Headline]
 
 
 def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
@@ -98,19 +119,81 @@ def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
 
 
 def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext) -> Draft:
+    """Topics headed by their lead message's first sentence (see `_digest`)."""
+    return _digest(request, outcomes, context).draft({})
+
+
+async def write(request: Request, outcomes: list[ToolOutcome], context: AgentContext) -> Draft:
+    """With a model: the same topics and quotes as `compose`, headed by the model's headlines
+    (a topic it leaves out or heads with nothing keeps its extractive one)."""
+    if context.model is None:
+        raise ValueError("writing headlines needs a chat model")
+    digest = _digest(request, outcomes, context)
+    if not digest.topics:
+        return digest.draft({})
+    topics = [
+        {
+            "topic": n,
+            "channels": sorted(topic.channels),
+            "conversations": [
+                [{"user": m.user, "text": m.text[:300]} for m in topic.talks[i][:4]]
+                for i in topic.members[:QUOTES_PER_TOPIC]
+            ],
+        }
+        for n, topic in enumerate(digest.topics)
+    ]
+    asked: list[AnyMessage] = [
+        llm.system_message(INSTRUCTIONS),
+        HumanMessage(f"Write a headline for each of the {len(topics)} topics."),
+        *llm.read_as_tool("newsletter_topics", topics),
+    ]
+    reply = await llm.structured(context.model, Headlines, asked)
+    written = {
+        h.topic: headline
+        for h in reply.headlines
+        if 0 <= h.topic < len(digest.topics) and (headline := _cut(h.headline, HEADLINE_CHARS))
+    }
+    return digest.draft(written)
+
+
+@dataclass
+class _Digest:
+    """The period's chosen topics, each filed under a section, and the by-the-numbers line."""
+
+    summary: str
+    filed: dict[str, list["_Topic"]]
+
+    @property
+    def topics(self) -> list["_Topic"]:
+        return [t for title in SECTION_ORDER for t in self.filed.get(title, [])]
+
+    def draft(self, headlines: dict[int, str]) -> Draft:
+        """The newsletter; topic n (in `topics` order) is headed by headlines[n] if given."""
+        number = {topic: n for n, topic in enumerate(self.topics)}
+        sections = [
+            Section(
+                title=title,
+                points=[_topic_point(t, headlines.get(number[t])) for t in self.filed[title]],
+            )
+            for title in SECTION_ORDER
+            if self.filed.get(title)
+        ]
+        return Draft(found=bool(sections), summary=self.summary, sections=sections)
+
+
+def _digest(request: Request, outcomes: list[ToolOutcome], context: AgentContext) -> _Digest:
     """Topics: conversations grouped by meaning across channels, ranked by engagement with
-    every active channel's best topic first; each a headline drawn from its most central
-    message and up to three cited quotes, filed under the section it is closest to."""
+    every active channel's best topic first, each filed under the section it is closest to."""
     if context.embed is None:
-        raise ValueError("the offline newsletter needs an embedder to cluster topics")
+        raise ValueError("the newsletter needs an embedder to cluster topics")
     talks = _conversations(outcomes)
     if not talks:
-        return Draft(found=False, summary="No messages in this period.")
+        return _Digest(summary="No messages in this period.", filed={})
     vectors = context.embed([_thread_text(t) for t in talks])
     topics = _cluster(talks, vectors)
     examples = [(title, text) for title, texts in SECTIONS.items() for text in texts]
     example_vectors = context.embed([text for _, text in examples])
-    filed: dict[str, list[Point]] = defaultdict(list)
+    filed: dict[str, list[_Topic]] = defaultdict(list)
     # workspace-wide, quiet topics are noise; a digest of chosen channels reports them anyway
     least = 0 if request.channels else 2
     for topic in _chosen([t for t in topics if t.engagement >= least]):
@@ -118,14 +201,9 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
         best = int(np.argmax(fit))
         title = examples[best][0] if fit[best] >= SECTION_FIT else NOTABLE
         if len(filed[title]) < POINTS_PER_SECTION:
-            filed[title].append(_topic_point(topic))
-    order = [*SECTIONS, NOTABLE]
-    sections = [Section(title=t, points=filed[t]) for t in order if filed[t]]
-    return Draft(
-        found=bool(sections),
-        summary=_by_the_numbers(request, talks, outcomes, sum(len(s.points) for s in sections)),
-        sections=sections,
-    )
+            filed[title].append(topic)
+    chosen = sum(len(ts) for ts in filed.values())
+    return _Digest(summary=_by_the_numbers(request, talks, outcomes, chosen), filed=filed)
 
 
 def _joins(request: Request) -> dict:
@@ -239,14 +317,12 @@ def _chosen(topics: list[_Topic]) -> list[_Topic]:
     return first + [t for t in topics if t not in first]
 
 
-def _topic_point(topic: _Topic) -> Point:
-    """A headline from the topic's most engaging conversation, then a quote from each of its
-    (up to three) most engaging conversations: the one that started it, or in a run without
-    threads its most reacted-to message; each cited."""
+def _topic_point(topic: _Topic, headline: str | None = None) -> Point:
+    """A headline (given, or drawn from the topic's most engaging conversation), then a quote
+    from each of its lead messages; each cited."""
     messages = topic.messages
-    headline = _headline(topic.talks[topic.members[0]])
-    leads = [_lead(topic.talks[i]) for i in topic.members[:QUOTES_PER_TOPIC]]
-    points = [quote_point(m, limit=QUOTE_CHARS) for m in sorted(leads, key=lambda m: m.time)]
+    headline = headline or _headline(topic.talks[topic.members[0]])
+    points = [quote_point(m, limit=QUOTE_CHARS) for m in _leads(topic)]
     people = {m.user_id for m in messages if m.user_id}
     where = ", ".join(f"#{c}" for c in sorted(topic.channels))
     stats = ", ".join(
@@ -261,7 +337,15 @@ def _topic_point(topic: _Topic) -> Point:
     )
 
 
+def _leads(topic: _Topic) -> list[MessageRef]:
+    """The lead message of each of the topic's (up to three) most engaging conversations, in
+    time order."""
+    leads = [_lead(topic.talks[i]) for i in topic.members[:QUOTES_PER_TOPIC]]
+    return sorted(leads, key=lambda m: m.time)
+
+
 def _lead(talk: list[MessageRef]) -> MessageRef:
+    """The message that started a thread, or in a run without threads its most reacted-to."""
     if talk[0].thread_ts:
         return talk[0]
     return max(talk, key=lambda m: (m.reactions, -float(m.ts)))
@@ -277,9 +361,13 @@ def _headline(talk: list[MessageRef]) -> str:
         site = _URL.search(talk[0].text)
         return f"A link to {urlparse(site.group()).hostname}" if site else talk[0].text[:40]
     first = re.split(r"(?<=[.!?])\s|\n", text, maxsplit=1)[0]
-    if len(first) <= HEADLINE_CHARS:
-        return first.rstrip(".:")
-    return first[:HEADLINE_CHARS].rsplit(" ", 1)[0] + " …"
+    return _cut(first, HEADLINE_CHARS).rstrip(".:")
+
+
+def _cut(text: str, limit: int) -> str:
+    """One line of at most `limit` characters, cut at a word."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 _URL = re.compile(r"https?://\S+")

@@ -3,6 +3,8 @@
 A playbook (answer.py, newsletter.py, pr_review.py) is a module with INSTRUCTIONS for the model,
 MAX_STEPS (tool-calling rounds), and the offline mode's `plan(request, outcomes, context)` (the
 next tool calls, empty when done) and `compose(request, outcomes, context)` (an extractive Draft).
+One that also has an async `write(request, outcomes, context)` plans offline even with a model
+and composes with `write`, which asks the model only for words (the newsletter's headlines).
 """
 
 from collections.abc import Callable, Sequence

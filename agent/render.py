@@ -17,7 +17,7 @@ _MAX_BLOCKS = 48  # and messages over 50 blocks
 
 def fallback_text(result: Result) -> str:
     """The plain text Slack shows in notifications beside the blocks (at most 3,000 chars)."""
-    return result.draft.summary[:3000]
+    return _escaped(result.draft.summary[:3000])
 
 
 def markdown(result: Result) -> str:
@@ -50,30 +50,30 @@ def markdown(result: Result) -> str:
 
 
 def slack_blocks(result: Result) -> list[dict]:
-    """Block Kit blocks ready for chat.postMessage."""
+    """Block Kit blocks ready for chat.postMessage. Drafted text is escaped as Slack asks, so
+    a quoted or model-written `<!channel>` is shown, not sent to everyone; only the links
+    made here are markup."""
     by_id = {c.message_id: c for c in result.citations}
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": _TITLES[result.task]}},
-        _mrkdwn(result.draft.summary),
+        _mrkdwn(_escaped(result.draft.summary)),
     ]
     for section in result.draft.sections:
-        lines = [f"*{section.title}*"]
+        lines = [f"*{_escaped(section.title)}*"]
         for point in section.points:
             quotes = _quotes(point, by_id)
             if quotes:
-                lines.append(f"• *{point.text}*")
+                lines.append(f"• *{_escaped(point.text)}*")
                 lines += [
-                    f"    \u203a \u201c{claim.quote}\u201d ({source.user or 'someone'}, "
-                    f"<{source.permalink}|#{source.channel}>)"
+                    f"    \u203a \u201c{_escaped(claim.quote)}\u201d "
+                    f"({_escaped(source.user or 'someone')}, {_link(source)})"
                     for claim, source in quotes
                 ]
                 continue
             sources = " ".join(
-                f"<{by_id[c.message_id].permalink}|#{by_id[c.message_id].channel}>"
-                for c in point.citations
-                if c.message_id in by_id
+                _link(by_id[c.message_id]) for c in point.citations if c.message_id in by_id
             )
-            lines.append(f"• {point.text} {sources}".rstrip())
+            lines.append(f"• {_escaped(point.text)} {sources}".rstrip())
         blocks.append(_mrkdwn("\n".join(lines)))
     blocks = blocks[:_MAX_BLOCKS]
     blocks.append(
@@ -152,6 +152,15 @@ def _numbers(result: Result) -> dict[str, int]:
 def _refs(claims: list[Claim], numbers: dict[str, int]) -> str:
     refs = [f"[{numbers[c.message_id]}]" for c in claims if c.message_id in numbers]
     return f" {''.join(refs)}" if refs else ""
+
+
+def _escaped(text: str) -> str:
+    """Plain text as Slack mrkdwn: `&`, `<` and `>` escaped, so nothing in it is markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _link(source: Citation) -> str:
+    return f"<{source.permalink}|#{_escaped(source.channel)}>"
 
 
 def _mrkdwn(text: str) -> dict:

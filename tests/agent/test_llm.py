@@ -1,8 +1,11 @@
 """The graph with a model: the real langchain-openai client against a scripted fake
 OpenAI-compatible server, over the sample workspace's real tools."""
 
+import json
+
 import pytest
 
+from agent import render
 from agent.contracts import Request
 from agent.llm import SYSTEM
 from db import Stores
@@ -147,3 +150,42 @@ async def test_message_text_reaches_the_model_only_as_tool_data(sample_stores: S
     assert carriers == {"tool"}  # never in the system or user turn
     system = fake.requests[0]["messages"][0]
     assert system["role"] == "system" and system["content"].startswith(SYSTEM)
+
+
+NEWSLETTER_WEEK = Request(
+    task="newsletter", since="2024-03-11T00:00:00Z", until="2024-03-18T00:00:00Z"
+)
+
+
+async def test_the_model_writes_a_newsletters_headlines_over_the_same_cited_groups(
+    sample_stores: Stores,
+):
+    offline = await run_agent(sample_stores, NEWSLETTER_WEEK)
+
+    def script(body: dict, n: int):
+        topics = json.loads(next(m for m in body["messages"] if m["role"] == "tool")["content"])
+        written = [
+            {"topic": t["topic"], "headline": f"Model headline {t['topic']}"} for t in topics
+        ]
+        written[0]["headline"] = "<!channel> " + "very long " * 20  # hostile, and too long
+        del written[1]  # a topic the model skipped keeps its own headline
+        return tool_calls(("Headlines", {"headlines": [*written, {"topic": 99, "headline": "x"}]}))
+
+    with fake_openai(script) as (base_url, fake):
+        result = await run_agent(sample_stores, NEWSLETTER_WEEK, base_url=base_url)
+
+    # one request: the groups are read and chosen offline, the model only writes words
+    (body,) = fake.requests
+    assert body["tool_choice"]["function"]["name"] == "Headlines"
+    shown = next(m for m in body["messages"] if m["role"] == "tool")["content"]
+    assert "p95 API latency dropped" in shown  # message text reaches the model as tool data
+    assert result.mode == "llm" and result.found
+    assert result.citations == offline.citations
+    old = [p.text for s in offline.draft.sections for p in s.points]
+    new = [p.text for s in result.draft.sections for p in s.points]
+    assert len(new) == len(old) >= 3
+    assert new[0].startswith("<!channel> very long") and len(new[0].split(" (")[0]) <= 92
+    assert new[1] == old[1]
+    assert all(t.startswith(f"Model headline {n}") for n, t in enumerate(new[2:], start=2))
+    blocks = json.dumps(render.slack_blocks(result))
+    assert "<!channel>" not in blocks and "&lt;!channel&gt; very long" in blocks
