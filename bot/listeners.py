@@ -117,14 +117,15 @@ def _team(context: BoltContext) -> str:
 
 
 def _files_api(client: WebClient) -> SlackApi | None:
-    """The Web API as the bot reaches this workspace, for downloading shared files."""
+    """The Web API as the bot reaches this workspace, for reading shared files."""
     return SlackApi(client.token, client.base_url) if client.token else None
 
 
 def _sync(services: BotServices):
-    def on_sync_event(body: dict) -> None:
-        """Channel, user, reaction, pin, link and file events: into both stores."""
-        apply_event(services.stores, body)
+    def on_sync_event(body: dict, client: WebClient) -> None:
+        """Channel, user, reaction, pin, link and file events: into both stores (a changed
+        file's new text read with this workspace's token)."""
+        apply_event(services.stores, body, files=_files_api(client))
 
     return on_sync_event
 

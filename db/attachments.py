@@ -1,6 +1,6 @@
 """Links and files of messages: added and removed by events, read for the tools."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -38,26 +38,55 @@ class FileShare(BaseModel):
 
 def delete_file(conn: psycopg.Connection, file_id: str) -> list[FileShare]:
     """Forget a deleted file; returns the messages it went from."""
-    rows = conn.execute(
-        "DELETE FROM files WHERE file_id = %s RETURNING message_id, text_start, text_end",
-        [file_id],
-    ).fetchall()
+    return _shares(
+        conn.execute(
+            "DELETE FROM files WHERE file_id = %s RETURNING message_id, text_start, text_end",
+            [file_id],
+        )
+    )
+
+
+def file_shares(conn: psycopg.Connection, file_id: str) -> list[FileShare]:
+    """The messages a file is shared in, and where its text sits in each."""
+    return _shares(
+        conn.execute(
+            "SELECT message_id, text_start, text_end FROM files WHERE file_id = %s", [file_id]
+        )
+    )
+
+
+def _shares(rows: Iterable[tuple[str, int | None, int | None]]) -> list[FileShare]:
     return [
-        FileShare(message_id=m, text_span=(start, end) if start is not None else None)
+        FileShare(
+            message_id=m, text_span=(start, end) if start is not None and end is not None else None
+        )
         for m, start, end in rows
     ]
 
 
-def record_text_cut(
-    conn: psycopg.Connection, message: str, end: int, removed: int, content_hash: str
+def record_text_change(
+    conn: psycopg.Connection,
+    message: str,
+    file_id: str | None,
+    span: tuple[int, int] | None,
+    moved: tuple[int, int],
+    content_hash: str,
 ) -> None:
-    """A message's text lost `removed` characters ending at `end` (a deleted file's): the
-    spans of its other files after it move back, and it records what Chroma must now hold."""
+    """A file's text in a message changed: it now sits at `span` (None: it has none, or the
+    file is gone), the spans of the message's other files from `moved[0]` on shift by
+    `moved[1]` characters, and the message records what Chroma must now hold."""
+    at, shift = moved
     conn.execute(
-        "UPDATE files SET text_start = text_start - %s, text_end = text_end - %s "
-        "WHERE message_id = %s AND text_start >= %s",
-        [removed, removed, message, end],
+        "UPDATE files SET text_start = text_start + %s, text_end = text_end + %s "
+        "WHERE message_id = %s AND text_start >= %s AND file_id IS DISTINCT FROM %s",
+        [shift, shift, message, at, file_id],
     )
+    if file_id is not None:
+        conn.execute(
+            "UPDATE files SET text_start = %s, text_end = %s "
+            "WHERE message_id = %s AND file_id = %s",
+            [*(span or (None, None)), message, file_id],
+        )
     conn.execute(
         "UPDATE message_metadata SET content_hash = %s, "
         "has_files = EXISTS (SELECT 1 FROM files f WHERE f.message_id = %s) "

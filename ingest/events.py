@@ -37,10 +37,16 @@ from db.people import display_names, ensure_users_known, upsert_users
 from db.reactions import set_reaction
 from db.stores import Stores
 from db.workspaces import workspace_stored
-from ingest.file_removal import forget_file
 from ingest.file_text import add_downloaded_text
-from ingest.normalise import Directory, channel_from_slack, message_from_slack, user_from_slack
-from ingest.slack_api import SlackApi
+from ingest.file_updates import forget_file, refresh_file
+from ingest.normalise import (
+    Directory,
+    channel_from_slack,
+    file_text,
+    message_from_slack,
+    user_from_slack,
+)
+from ingest.slack_api import SlackApi, SlackError
 from ingest.text import classify
 from ingest.writer import write_messages
 
@@ -83,9 +89,9 @@ def apply_event(
     stores: Stores, payload: Mapping[str, Any], files: SlackApi | None = None
 ) -> EventResult:
     """Apply an `event_callback` payload (the envelope Slack POSTs, with team_id, event_id and
-    the event) in one transaction. With `files` (the workspace's Web API), files a message
-    shares without their text are downloaded and read first, outside the transaction, as
-    backfill does; one that cannot be read is skipped with the reason in the result."""
+    the event) in one transaction. With `files` (the workspace's Web API), file text the
+    event needs is fetched first, outside the transaction (`_fetched`); a file that cannot be
+    read is skipped with the reason in the result."""
     if not isinstance(payload, Mapping) or not isinstance(payload.get("event"), Mapping):
         raise EventRefused("not an event_callback payload: no 'event' object")
     event = payload["event"]
@@ -95,7 +101,7 @@ def apply_event(
         raise EventRefused("the event has no type or no team_id")
     event_id = payload.get("event_id")
     handler = HANDLERS.get(kind)
-    skipped = add_downloaded_text(files, _shared_in(event)) if files and kind == "message" else []
+    event, skipped = _fetched(files, kind, event)
     with stores.postgres.tenant(workspace_id) as conn:
         if not workspace_stored(conn):
             raise EventRefused(
@@ -114,6 +120,26 @@ def apply_event(
     return EventResult(
         event_id=event_id, type=kind, applied=True, detail="; ".join([detail, *skipped])
     )
+
+
+def _fetched(
+    files: SlackApi | None, kind: str, event: Mapping[str, Any]
+) -> tuple[Mapping[str, Any], list[str]]:
+    """The event with the file text it needs read through the Web API, as backfill does: the
+    files a new or edited message shares, a changed file's new version (files.info); and a
+    warning for each file that could not be read."""
+    if files is None:
+        return event, []
+    if kind == "message":
+        return event, add_downloaded_text(files, _shared_in(event))
+    if kind == "file_change":
+        file_id = str(event.get("file_id") or "")
+        try:
+            changed = files.call("files.info", file=file_id)["file"]
+        except (SlackError, KeyError) as exc:
+            return event, [f"file {file_id}: files.info failed ({exc}); its old text stays"]
+        return {**event, "file": changed}, add_downloaded_text(files, [{"files": [changed]}])
+    return event, []
 
 
 # -- messages ---------------------------------------------------------------------------------
@@ -226,6 +252,16 @@ def _file_deleted(at: Applying, event: Mapping[str, Any]) -> str:
     return f"removed file {file_id} and its text from {removed} messages"
 
 
+def _file_changed(at: Applying, event: Mapping[str, Any]) -> str:
+    """An edited file (a snippet, a post, a new version): its new text replaces the old, when
+    it was read; the event alone carries only the id, so without it the old text stays."""
+    changed, file_id = event.get("file"), event.get("file_id")
+    if not isinstance(changed, Mapping) or not file_text(changed):
+        return f"file {file_id} changed; its new text was not read, the old stays"
+    count = refresh_file(at.stores, at.conn, at.workspace_id, changed)
+    return f"file {file_id}: new text in {count} messages"
+
+
 def _file_shared(at: Applying, event: Mapping[str, Any]) -> str:
     # The event carries only the file id; the file's name and title arrive with the message
     # that shares it (subtype file_share), which is stored by the message handler.
@@ -293,6 +329,7 @@ HANDLERS: dict[str, Handler] = {
     "link_shared": _link_shared,
     "file_shared": _file_shared,
     "file_deleted": _file_deleted,
+    "file_change": _file_changed,
     "channel_created": _channel_created,
     "channel_rename": _channel_renamed,
     "group_rename": _channel_renamed,

@@ -1,7 +1,8 @@
 """The text of shared files that Slack does not hand over with the message (backfill).
 
 Snippets and posts arrive with their text (`plain_text` / `preview`, read by normalise); an
-uploaded text file, CSV, Markdown, HTML or PDF arrives as a link only. Those are downloaded with
+uploaded text file, CSV, Markdown, HTML or PDF arrives as a link only, or with a preview
+Slack cut short (`preview_is_truncated`). Those are downloaded with
 the bot token, at most the API's download cap, and their text is put where normalise reads a
 snippet's, so one path turns every file's text into searchable message text. A file that cannot
 be had or read (too large, binary where text was claimed, not UTF-8, a broken PDF) is skipped
@@ -29,7 +30,7 @@ def add_downloaded_text(api: SlackApi, messages: Iterable[dict[str, Any]]) -> li
     warnings = []
     for message in messages:
         for shared in file_objects(message):
-            if file_text(shared) or not _readable(shared) or not shared.get("url_private"):
+            if _whole_text(shared) or not _readable(shared) or not shared.get("url_private"):
                 continue
             try:
                 text = extract_text(api.download(str(shared["url_private"])), shared)
@@ -55,6 +56,14 @@ def extract_text(data: bytes, shared: dict[str, Any] | Any) -> str:
     except UnicodeDecodeError as exc:
         raise FileUnreadable(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     return html_text(text) if _mimetype(shared) == "text/html" else text
+
+
+def _whole_text(shared: Any) -> bool:
+    """Whether the file came with all its text: a preview Slack cut short is not (the file is
+    downloaded, and the preview kept only if that fails)."""
+    return bool(file_text(shared)) and not (
+        shared.get("preview_is_truncated") and not shared.get("plain_text")
+    )
 
 
 def _readable(shared: Any) -> bool:

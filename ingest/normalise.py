@@ -186,8 +186,7 @@ def message_from_slack(
             pieces.append(resolve(body))
     text = "\n".join(p for p in pieces if p.strip())
     for shared, ref in zip(shared_files, files, strict=True):
-        title = ref.title if ref.title and ref.title not in raw_text else None
-        piece = "\n".join(p for p in (title, file_text(shared)) if p)
+        piece = file_piece(shared, raw_text)
         if piece.strip():
             start = len(text) + 1 if text else 0
             text = f"{text}\n{piece}" if text else piece
@@ -265,6 +264,14 @@ def _pinned_ts(raw: Mapping[str, Any]) -> str | None:
         if isinstance(att, Mapping) and _SLACK_TS.fullmatch(str(att.get("ts", ""))):
             return str(att["ts"])
     return None
+
+
+def file_piece(shared: Mapping[str, Any], raw_text: str) -> str:
+    """What a shared file adds to its message's text: its title, unless the message already
+    says it, and its text."""
+    title = shared.get("title")
+    title = title if title and title not in raw_text else None
+    return "\n".join(p for p in (title, file_text(shared)) if p)
 
 
 def file_text(shared: Mapping[str, Any]) -> str:

@@ -29,6 +29,7 @@ class FakeWorkspace:
     replies: dict[tuple[str, str], list[dict]] = field(default_factory=dict)  # (ch, ts) -> replies
     bookmarks: dict[str, list[dict]] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)  # url_private path -> content
+    file_info: dict[str, dict] = field(default_factory=dict)  # file id -> files.info's file
     errors: dict[tuple[str, str], str] = field(default_factory=dict)  # (method, channel) -> error
     rate_limit_every: dict[str, int] = field(default_factory=dict)  # method -> every nth call
 
@@ -123,6 +124,10 @@ class FakeSlack:
             *sorted(self.workspace.replies.get((channel, ts), []), key=lambda r: float(r["ts"])),
         ]
         return self._page(thread, params, "messages")
+
+    def files_info(self, params: dict) -> dict:
+        found = self.workspace.file_info.get(params.get("file", ""))
+        return {"file": found} if found else {"ok": False, "error": "file_not_found"}
 
     def bookmarks_list(self, params: dict) -> dict:
         return {"bookmarks": self.workspace.bookmarks.get(params["channel_id"], [])}

@@ -7,7 +7,7 @@ import pytest
 
 from db import Stores
 from ingest.events import EventRefused, apply_event
-from ingest.file_removal import without
+from ingest.file_updates import replaced
 from ingest.slack_api import SlackApi
 from ingest.vector_sync import drain
 from mcp_server.contracts import ChannelEventsArgs, SearchArgs
@@ -20,14 +20,16 @@ WS = "TEVENTS1"
 _ids = itertools.count(1)
 
 
-def send(stores: Stores, kind: str, event_id: str | None = None, **event):
+def send(
+    stores: Stores, kind: str, event_id: str | None = None, api: SlackApi | None = None, **event
+):
     payload = {
         "type": "event_callback",
         "team_id": WS,
         "event_id": event_id or f"Ev{next(_ids)}",
         "event": {"type": kind, **event},
     }
-    result = apply_event(stores, payload)
+    result = apply_event(stores, payload, files=api)
     drain(stores, WS)
     return result
 
@@ -370,7 +372,47 @@ def test_a_live_file_is_read_with_the_bot_token_and_leaves_search_when_deleted(l
     assert_stores_agree(live, WS)
 
 
-def test_cutting_a_files_text_keeps_the_rest():
-    assert without("message\nfile one\nfile two", 8, 16) == ("message\nfile two", 9)
-    assert without("file one\nmessage", 0, 8) == ("message", 9)
-    assert without("file one", 0, 8) == ("", 8)
+def test_a_changed_file_is_read_again_and_its_new_text_replaces_the_old(live: Stores):
+    shared = [
+        {"id": "F7", "name": "plan.md", "mimetype": "text/markdown", "plain_text": "Draft plan"},
+        {"id": "F6", "name": "faq.txt", "mimetype": "text/plain", "plain_text": "FAQ: none yet"},
+    ]
+    send(live, "message", **msg("1700000800.000001", "Two files", files=shared))
+    with fake_slack(FakeWorkspace(team_id=WS)) as (api_url, slack):
+        api = SlackApi(slack.workspace.token, api_url)
+        path = f"/files-pri/{WS}-F7/plan.md"
+        slack.workspace.files[path] = RUNBOOK.encode()
+        slack.workspace.file_info["F7"] = {
+            **shared[0],
+            "plain_text": None,
+            "preview": "Runbook for the payments",  # cut short: the file is downloaded
+            "preview_is_truncated": True,
+            "url_private": api_url.removesuffix("/api/") + path,
+        }
+        result = send(live, "file_change", api=api, file_id="F7", file={"id": "F7"})
+        gone = send(live, "file_change", api=api, file_id="F404", file={"id": "F404"})
+    assert result.detail.startswith("file F7: new text in 1 messages")
+    assert "file_not_found" in gone.detail and "old text stays" in gone.detail
+    (text,) = [t for t in found(live, "Two files") if t.startswith("Two files")]
+    assert text == f"Two files\n{RUNBOOK}\nFAQ: none yet"  # the other file's text follows
+    for file_id, piece in [("F7", RUNBOOK), ("F6", "FAQ: none yet")]:
+        start, end = one(live, "SELECT text_start, text_end FROM files WHERE file_id = %s", file_id)
+        assert text[start:end] == piece
+    question = "what to restart when card payments stall at checkout"
+    assert found(live, question)[0] == text
+    assert ranked_ids(live, WS, SearchArgs(query="Draft plan"), "keyword") == []
+    assert_stores_agree(live, WS)
+
+    unread = send(live, "file_change", file_id="F6", file={"id": "F6"})  # no Web API at hand
+    assert "old stays" in unread.detail
+    assert [t for t in found(live, "Two files") if t.startswith("Two files")] == [text]
+
+
+def test_a_files_text_is_replaced_appended_or_cut_in_place():
+    text = "message\nfile one\nfile two"
+    assert replaced(text, (8, 16), "") == ("message\nfile two", None, (16, -9))
+    assert replaced("file one\nmessage", (0, 8), "") == ("message", None, (8, -9))
+    assert replaced("file one", (0, 8), "") == ("", None, (8, -8))
+    assert replaced(text, (8, 16), "v2") == ("message\nv2\nfile two", (8, 10), (16, -6))
+    assert replaced("message", None, "new") == ("message\nnew", (8, 11), (7, 0))
+    assert replaced("", None, "new") == ("new", (0, 3), (0, 0))
