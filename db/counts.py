@@ -23,11 +23,12 @@ def collect_status(stores: Stores, workspace_id: str | None = None) -> StatusRep
         if workspace_id and workspace.workspace_id != workspace_id:
             continue
         with stores.postgres.tenant(workspace.workspace_id) as conn:
+            passages = stores.vectors.passage_count(workspace.workspace_id)
             rows.append(
                 workspace_status(
                     conn,
                     workspace,
-                    stores.vectors.count(workspace.workspace_id),
+                    (stores.vectors.count(workspace.workspace_id) - passages, passages),
                     stores.vectors.graph_summary(workspace.workspace_id),
                 )
             )
@@ -35,9 +36,10 @@ def collect_status(stores: Stores, workspace_id: str | None = None) -> StatusRep
 
 
 def workspace_status(
-    conn: psycopg.Connection, workspace: Workspace, messages_chroma: int, vector_graph: str
+    conn: psycopg.Connection, workspace: Workspace, chroma: tuple[int, int], vector_graph: str
 ) -> WorkspaceStatus:
-    """Counts of the workspace's metadata tables and outbox."""
+    """Counts of the workspace's metadata tables and outbox, beside Chroma's (messages,
+    passages)."""
     row = conn.execute(
         """SELECT
              (SELECT count(*) FROM message_metadata),
@@ -58,7 +60,8 @@ def workspace_status(
         url=workspace_url(workspace),
         messages_postgres=row[0],
         messages_embeddable=row[1],
-        messages_chroma=messages_chroma,
+        messages_chroma=chroma[0],
+        passages_chroma=chroma[1],
         vector_graph=vector_graph,
         users=row[2],
         channels=row[3],

@@ -196,6 +196,7 @@ class WorkspaceStatus(BaseModel):
     messages_postgres: int
     messages_embeddable: int  # content messages: the ones Chroma should hold
     messages_chroma: int
+    passages_chroma: int  # extra records of long messages (see ingest/passages.py)
     vector_graph: str  # HNSW neighbours / build candidates, and whether `reindex` would change it
     users: int
     channels: int

@@ -209,8 +209,14 @@ class VectorStore:
             self._use(workspace_id, lambda c: c.delete(ids=list(ids)))
 
     def count(self, workspace_id: str) -> int:
-        """How many messages the workspace's collection holds."""
+        """How many records the workspace's collection holds: messages and passages."""
         return self._use(workspace_id, lambda c: c.count())
+
+    def passage_count(self, workspace_id: str) -> int:
+        """How many of them are passages of long messages (few: only their ids are read)."""
+        passages: dict = {"passage": {"$gte": 1}}
+        got = self._use(workspace_id, lambda c: c.get(where=passages, include=[]))
+        return len(got["ids"])
 
     def scan(self, workspace_id: str, page: int = 2000) -> Iterator[VectorRecord]:
         """Every record of the workspace (without embeddings), page by page, from one

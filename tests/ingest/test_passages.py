@@ -2,6 +2,7 @@
 and its passage records come and go with its text."""
 
 from db import Stores
+from db.counts import collect_status
 from db.messages import delete_message
 from db.models import passage_id
 from ingest.passages import PASSAGE_CHARS, passage_count
@@ -55,6 +56,8 @@ def test_every_part_of_a_long_message_is_found(stores: Stores):
     assert any("reimbursed" in r.document for r in held.values())
     assert "reimbursed" not in HANDBOOK[:PASSAGE_CHARS]  # past what the message's own vector reads
     assert_stores_agree(stores, WS)
+    (status,) = collect_status(stores, WS).workspaces
+    assert (status.messages_chroma, status.passages_chroma) == (40, count)  # not 40 + count
     (best,) = stores.vectors.query(WS, stores.embedder.embed([QUESTION])[0], 1)
     assert best.id in held  # the passage that says it, not the message's first page
 
