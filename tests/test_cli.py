@@ -15,6 +15,7 @@ STATUS_KEYS = {
     "messages_postgres",
     "messages_embeddable",
     "messages_chroma",
+    "passages_chroma",
     "vector_graph",
     "users",
     "channels",
