@@ -73,7 +73,8 @@ def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
             return channel_facts.plan(intent, 2)
         if channel_facts.answered(outcomes):
             return []
-    if not [o for o in outcomes if o.name == "semantic_search"]:
+    searched = [o for o in outcomes if o.name == "semantic_search"]
+    if not searched:
         searches = [_search_args(intent.topic, intent, context.top_k)]
         searches += [_search_args(f"PR {n}", intent, context.top_k) for n in intent.pr_numbers]
         searches += [_search_args(url, intent, context.top_k) for url in intent.urls]
@@ -81,6 +82,9 @@ def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
         if intent.reactions:
             calls.append(call("reactions_for", _reaction_args(intent), 2, len(calls)))
         return calls
+    relaxed = _relaxed_search_args(intent, context.top_k) if intent.channel_hints else None
+    if relaxed and not relevant_hits(outcomes) and relaxed not in [o.args for o in searched]:
+        return [call("semantic_search", relaxed, 3)]
     if not [o for o in outcomes if o.name in ("get_thread", "channel_history")]:
         return [
             call(name, args, 3, n)
@@ -297,6 +301,16 @@ def relevant_hits(outcomes: list[ToolOutcome]) -> list[SearchHit]:
             ):
                 hits.setdefault(hit.message_id, hit)
     return sorted(hits.values(), key=lambda h: -h.score)
+
+
+def _relaxed_search_args(intent: Intent, limit: int) -> dict:
+    """Query relaxation: a channel named by a bare word ("take part in the talks") may have
+    been only the word; when its channel holds nothing relevant, search every channel, with
+    the word back in the query."""
+    relaxed = intent.model_copy(
+        update={"channels": [c for c in intent.channels if c not in intent.channel_hints]}
+    )
+    return _search_args(" ".join([intent.topic, *intent.channel_hints]), relaxed, limit)
 
 
 def _search_args(query: str, intent: Intent, limit: int) -> dict:

@@ -77,6 +77,8 @@ class Intent(BaseModel):
 
     topic: str
     channels: list[str] = []
+    # of those, the ones named by a bare word ("in the talks", not "#talks"): maybe the word
+    channel_hints: list[str] = []
     users: list[str] = []
     since: datetime | None = None
     until: datetime | None = None
@@ -122,6 +124,9 @@ def read_intent(
     return Intent(
         topic=topic,
         channels=channels,
+        channel_hints=[
+            c for c in channels if not re.search(rf"#{re.escape(c)}(?![\w-])", question)
+        ],
         users=users,
         since=since,
         until=until,

@@ -150,3 +150,20 @@ async def test_a_url_in_the_question_is_searched_literally(sample_stores: Stores
     searched = [t.args["query"] for t in result.tool_calls if t.name == "semantic_search"]
     assert "https://acme.atlassian.net/browse/WEB-311" in searched
     assert result.citations[0].message_id == f"{TEAM_ID}:C02ENG:1710165600.900005"
+
+
+async def test_a_channel_named_by_a_bare_word_is_relaxed_when_it_holds_nothing(sample_stores):
+    # "in general" reads as #general, which says nothing about deploying: every channel is
+    # searched again, and the how-to in #engineering answers
+    question = "How do we deploy to production in general?"
+    result = await run_agent(sample_stores, Request(task="answer", question=question))
+
+    searches = [t.args for t in result.tool_calls if t.name == "semantic_search"]
+    assert searches[0]["channels"] == ["general"] and "channels" not in searches[1]
+    assert result.found and DEPLOY_HOWTO in [c.message_id for c in result.citations]
+
+    marked = "How do we deploy to production in #general?"
+    result = await run_agent(sample_stores, Request(task="answer", question=marked))
+    assert [t.args.get("channels") for t in result.tool_calls if t.name == "semantic_search"] == [
+        ["general"]
+    ]

@@ -59,7 +59,10 @@ def test_read_intent_resolves_channels_people_and_prs():
         names,
         NOW,
     )
-    assert intent.channels == ["deploys"]
+    assert intent.channels == ["deploys"] and intent.channel_hints == []  # named with '#'
+    assert read_intent("errors in the deploys", ["deploys"], {}, {}, NOW).channel_hints == [
+        "deploys"
+    ]
     assert intent.users == ["U01ALICE", "U04DAVE"]
     assert intent.pr_numbers == [1234, 1250]
     assert intent.urls == ["https://github.com/acme/webapp/pull/1250"]
