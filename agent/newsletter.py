@@ -352,16 +352,28 @@ def _lead(talk: list[MessageRef]) -> MessageRef:
 
 
 def _headline(talk: list[MessageRef]) -> str:
-    """The first sentence of the conversation's first substantial message, cut at a word.
-    URLs are left out (a shared link's title, which follows it, says more); a conversation
-    that is only links is headed by the first link's site."""
-    texts = [" ".join(_URL.sub(" ", m.text).replace("·", " ").split()) for m in talk]
+    """The first sentence of the conversation's first substantial message, cut at a word; a
+    conversation that is only links is headed by the first link's site."""
+    texts = [_without_links(m.text) for m in talk]
     text = next((t for t in texts if len(t.split()) >= 4), texts[0])
     if not text:
         site = _URL.search(talk[0].text)
         return f"A link to {urlparse(site.group()).hostname}" if site else talk[0].text[:40]
     first = re.split(r"(?<=[.!?])\s|\n", text, maxsplit=1)[0]
     return _cut(first, HEADLINE_CHARS).rstrip(".:")
+
+
+def _without_links(text: str) -> str:
+    """A message as a headline reads it: a link it opens with goes (the shared page's title
+    follows it), a link inside a sentence becomes its site ("another cool tool is
+    overleaf.com", not "another cool tool is")."""
+
+    def site(link: re.Match) -> str:
+        if not text[: link.start()].strip():
+            return " "
+        return " " + (urlparse(link.group()).hostname or "").removeprefix("www.")
+
+    return " ".join(_URL.sub(site, text).replace("·", " ").split())
 
 
 def _cut(text: str, limit: int) -> str:
