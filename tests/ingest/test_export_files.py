@@ -1,7 +1,6 @@
 """What users click and read on a real export: shared files' text is searchable, and every
 permalink opens the workspace's own Slack."""
 
-import json
 import re
 from pathlib import Path
 
@@ -9,14 +8,17 @@ from agent import render
 from agent.contracts import Request
 from agent.runner import AgentRunner
 from db import Stores
+from evals.dataset import load_dataset
+from evals.runner import relevant_ids
 from mcp_server.contracts import SearchArgs, ThreadArgs
 from mcp_server.search import ranked_ids
 from mcp_server.tools import WorkspaceTools
 from tests.conftest import HOUSTON
 
 URL = "https://houstondatavis.slack.com/archives/"
-# Written from each file's preview before any was searched for, in other words than the file's.
-QUERIES = json.loads((Path(__file__).parent / "houston_file_queries.json").read_text())
+# A question for each shared file, in other words than the file's; the test part was written
+# from each file's preview before any was searched for.
+FILE_QUESTIONS = Path(__file__).parents[2] / "evals" / "datasets" / "houston-files.jsonl"
 
 
 def _messages_of(stores: Stores, file_id: str) -> set[str]:
@@ -36,11 +38,11 @@ def test_a_shared_files_text_is_indexed_with_its_message(houston: Stores):
 
 def test_paraphrased_questions_find_the_shared_files(houston: Stores):
     found = {}
-    for case in QUERIES:
-        top = ranked_ids(houston, HOUSTON, SearchArgs(query=case["query"], limit=10), "semantic")
-        found[case["file"]] = bool(_messages_of(houston, case["file"]) & set(top))
+    for case in load_dataset(FILE_QUESTIONS).only("test").cases:
+        top = ranked_ids(houston, HOUSTON, SearchArgs(query=case.question, limit=10), "semantic")
+        found[case.id] = bool(relevant_ids(houston, HOUSTON, case) & set(top))
     # a quality floor, not the measured value: see the README for what was measured
-    assert sum(found.values()) / len(found) >= 0.75, found
+    assert len(found) == 16 and sum(found.values()) / len(found) >= 0.75, found
 
 
 def test_every_permalink_opens_the_workspace(houston: Stores):
