@@ -94,20 +94,42 @@ def keyword_query(
     condition, params = filters.sql_condition("m")
     phrases = _term_params(terms)
     weighted = {f"weight{i}": weight for i, weight in enumerate(weights)}
-    any_term = " || ".join(f"search_phrase(%({name})s)" for name in phrases)
-    score = " + ".join(
-        f"(t.terms @@ search_phrase(%(term{i})s))::int * %(weight{i})s::float8"
-        for i in range(len(terms))
-    )
     statement = f"""WITH hits AS MATERIALIZED (
-            SELECT message_id, {score} AS score FROM workspace_terms t
-            WHERE t.terms @@ ({any_term}))
+            SELECT message_id, {_score(len(terms))} AS score FROM workspace_terms t
+            WHERE t.terms @@ ({_any_term(phrases)}))
         SELECT h.message_id, h.score FROM hits h
         JOIN message_metadata m ON m.message_id = h.message_id
         WHERE {condition}
         ORDER BY h.score DESC, m.created_at DESC, h.message_id
         LIMIT %(depth)s"""
     return statement, {**params, **phrases, **weighted, "depth": depth}
+
+
+def keyword_scores(
+    conn: psycopg.Connection, terms: list[str], weights: list[float], message_ids: list[str]
+) -> dict[str, float]:
+    """The same score for chosen messages (the vector side's candidates, which a common
+    term's `keyword_matches` may have cut off at its depth): those holding any term."""
+    if not terms or not message_ids:
+        return {}
+    phrases = _term_params(terms)
+    weighted = {f"weight{i}": weight for i, weight in enumerate(weights)}
+    statement = f"""SELECT message_id, {_score(len(terms))} FROM workspace_terms t
+        WHERE message_id = ANY(%(ids)s) AND t.terms @@ ({_any_term(phrases)})"""
+    rows = conn.execute(statement, {**phrases, **weighted, "ids": message_ids})
+    return {r[0]: float(r[1]) for r in rows}
+
+
+def _any_term(phrases: dict[str, str]) -> str:
+    return " || ".join(f"search_phrase(%({name})s)" for name in phrases)
+
+
+def _score(count: int) -> str:
+    """A message's score: the summed weights of the terms it holds."""
+    return " + ".join(
+        f"(t.terms @@ search_phrase(%(term{i})s))::int * %(weight{i})s::float8"
+        for i in range(count)
+    )
 
 
 def _term_params(terms: list[str]) -> dict[str, str]:

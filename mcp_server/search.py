@@ -21,7 +21,7 @@ import numpy as np
 import psycopg
 
 from db.filters import Filters, estimated_rows, kept_ids, passage_counts
-from db.keywords import keyword_matches, term_counts, unknown_words
+from db.keywords import keyword_matches, keyword_scores, term_counts, unknown_words
 from db.models import message_of, passage_ids
 from db.stores import Stores
 from db.vectors import VectorHit
@@ -125,10 +125,15 @@ def _sides(
         )
         if side == "hybrid":
             # a convex combination needs both scores of every candidate: a keyword match the
-            # vector side did not reach is scored exactly, not as if it meant nothing
+            # vector side did not reach is scored exactly, not as if it meant nothing, and so
+            # is a vector candidate that a common term's keyword list was cut off before
             unscored = [i for i in keyword if i not in similarity]
             if unscored:
                 similarity |= _exact(stores, workspace_id, query_vector, unscored, len(unscored))
+            unmatched = [i for i in similarity if i not in keyword]
+            if len(keyword) == depth and unmatched:
+                with stores.postgres.tenant(workspace_id) as conn:
+                    keyword |= keyword_scores(conn, terms, weights, unmatched)
     return similarity, keyword, strategy
 
 

@@ -8,9 +8,10 @@ from db.channels import upsert_channels
 from db.filters import Filters
 from db.keywords import keyword_query, unknown_words
 from db.models import Channel, Message
+from ingest.vector_sync import drain
 from ingest.writer import write_messages
 from mcp_server.contracts import SearchArgs
-from mcp_server.search import ranked_ids
+from mcp_server.search import ranked_ids, search_sides
 from tests.helpers import empty_workspace, numbered_messages
 
 WS = "TKEYWORDS"
@@ -132,3 +133,20 @@ def test_unknown_words_are_judged_by_stem_and_by_the_index_tokens(stores: Stores
             conn, ["announced", "gets", "ggplot2", "deploys", "password", "ggplot3", "pizza"]
         )
     assert unknown == ["password", "ggplot3", "pizza"]
+
+
+def test_hybrid_scores_every_vector_candidate_for_the_terms_too(stores: Stores):
+    # 40 newer messages hold the term, so its keyword list stops at its depth (30) before the
+    # oldest; the vector side's best candidate is that oldest one, and it is scored for the
+    # term all the same, as a convex combination needs
+    empty_workspace(stores, WS)
+    newer = [_message(n, f"ZETA-7 build {n} finished", day=2 + n % 20) for n in range(1, 41)]
+    target = _message(50, "ZETA-7 rollback: the canary failed, we restored last release", day=1)
+    _write(stores, target, *newer)
+    drain(stores, WS)
+
+    args = SearchArgs(query="why was ZETA-7 rolled back to the last release?", limit=10)
+    similarity, keyword = search_sides(stores, WS, args)
+    assert next(iter(similarity)) == _id(50)
+    assert keyword[_id(50)] == max(keyword.values()) > 0  # as much as the newer ones
+    assert ranked_ids(stores, WS, args, "hybrid")[0] == _id(50)
