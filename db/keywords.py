@@ -92,17 +92,15 @@ def keyword_query(
     otherwise, and scans every message's words instead (120 ms at a million; migration 0007).
     """
     condition, params = filters.sql_condition("m")
-    phrases = _term_params(terms)
-    weighted = {f"weight{i}": weight for i, weight in enumerate(weights)}
     statement = f"""WITH hits AS MATERIALIZED (
             SELECT message_id, {_score(len(terms))} AS score FROM workspace_terms t
-            WHERE t.terms @@ ({_any_term(phrases)}))
+            WHERE t.terms @@ ({_any_term(len(terms))}))
         SELECT h.message_id, h.score FROM hits h
         JOIN message_metadata m ON m.message_id = h.message_id
         WHERE {condition}
         ORDER BY h.score DESC, m.created_at DESC, h.message_id
         LIMIT %(depth)s"""
-    return statement, {**params, **phrases, **weighted, "depth": depth}
+    return statement, {**params, **_scored_params(terms, weights), "depth": depth}
 
 
 def keyword_scores(
@@ -112,16 +110,15 @@ def keyword_scores(
     term's `keyword_matches` may have cut off at its depth): those holding any term."""
     if not terms or not message_ids:
         return {}
-    phrases = _term_params(terms)
-    weighted = {f"weight{i}": weight for i, weight in enumerate(weights)}
     statement = f"""SELECT message_id, {_score(len(terms))} FROM workspace_terms t
-        WHERE message_id = ANY(%(ids)s) AND t.terms @@ ({_any_term(phrases)})"""
-    rows = conn.execute(statement, {**phrases, **weighted, "ids": message_ids})
+        WHERE message_id = ANY(%(ids)s) AND t.terms @@ ({_any_term(len(terms))})"""
+    rows = conn.execute(statement, {**_scored_params(terms, weights), "ids": message_ids})
     return {r[0]: float(r[1]) for r in rows}
 
 
-def _any_term(phrases: dict[str, str]) -> str:
-    return " || ".join(f"search_phrase(%({name})s)" for name in phrases)
+def _any_term(count: int) -> str:
+    """Whether a message holds any of the terms."""
+    return " || ".join(f"search_phrase(%(term{i})s)" for i in range(count))
 
 
 def _score(count: int) -> str:
@@ -130,6 +127,11 @@ def _score(count: int) -> str:
         f"(t.terms @@ search_phrase(%(term{i})s))::int * %(weight{i})s::float8"
         for i in range(count)
     )
+
+
+def _scored_params(terms: list[str], weights: list[float]) -> dict[str, str | float]:
+    """The parameters `_score` and `_any_term` name: term0, weight0, term1, weight1, …"""
+    return {**_term_params(terms), **{f"weight{i}": w for i, w in enumerate(weights)}}
 
 
 def _term_params(terms: list[str]) -> dict[str, str]:
