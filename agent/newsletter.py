@@ -17,7 +17,15 @@ from pydantic import BaseModel, Field
 
 from agent import llm
 from agent.contracts import Draft, Point, Request, Section
-from agent.playbook import AgentContext, call, done, quote_point, results, window_args
+from agent.playbook import (
+    AgentContext,
+    call,
+    done,
+    one_line,
+    quote_point,
+    results,
+    window_args,
+)
 from agent.toolbox import ToolOutcome
 from mcp_server.contracts import HistoryResult, MessageRef
 
@@ -151,7 +159,7 @@ async def write(request: Request, outcomes: list[ToolOutcome], context: AgentCon
     written = {
         h.topic: headline
         for h in reply.headlines
-        if 0 <= h.topic < len(digest.topics) and (headline := _cut(h.headline, HEADLINE_CHARS))
+        if 0 <= h.topic < len(digest.topics) and (headline := one_line(h.headline, HEADLINE_CHARS))
     }
     return digest.draft(written)
 
@@ -360,7 +368,7 @@ def _headline(talk: list[MessageRef]) -> str:
         site = _URL.search(talk[0].text)
         return f"A link to {urlparse(site.group()).hostname}" if site else talk[0].text[:40]
     first = re.split(r"(?<=[.!?])\s|\n", text, maxsplit=1)[0]
-    return _cut(first, HEADLINE_CHARS).rstrip(".:")
+    return one_line(first, HEADLINE_CHARS).rstrip(".:")
 
 
 def _without_links(text: str) -> str:
@@ -374,12 +382,6 @@ def _without_links(text: str) -> str:
         return " " + (urlparse(link.group()).hostname or "").removeprefix("www.")
 
     return " ".join(_URL.sub(site, text).replace("·", " ").split())
-
-
-def _cut(text: str, limit: int) -> str:
-    """One line of at most `limit` characters, cut at a word."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 _URL = re.compile(r"https?://\S+")

@@ -62,11 +62,16 @@ def results(outcomes: list[ToolOutcome], name: str) -> list[dict[str, Any]]:
 
 def quote_point(ref: MessageRef, limit: int = 280) -> Point:
     """A point that quotes one message, attributed, with that message as its citation."""
-    text = " ".join(ref.text.split())
-    quoted = text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+    quoted = one_line(ref.text, limit)
     who = ref.user or "someone"
     when = ref.time.strftime("%Y-%m-%d")
     return Point(
         text=f"{who} in #{ref.channel} ({when}): \u201c{quoted}\u201d",
         citations=[Claim(message_id=ref.message_id, quote=quoted.removesuffix(" …"))],
     )
+
+
+def one_line(text: str, limit: int) -> str:
+    """`text` on one line, at most `limit` characters, cut at a word (then " …")."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
