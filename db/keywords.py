@@ -18,14 +18,15 @@ def term_counts(conn: psycopg.Connection, terms: list[str], cap: int) -> list[in
     return _bounded_counts(conn, [("search_phrase", term) for term in terms], cap)
 
 
-def unknown_words(conn: psycopg.Connection, words: list[str]) -> list[str]:
-    """The words (lowercase letters and digits) that no content message of the workspace
-    holds in any form: none of its indexed words starts with the word's Snowball English stem
-    ("gets" is known from "get", "announced" from "announcement"); a word with digits, which
-    the index holds split ("ggplot2" as the phrase ggplot 2), is looked up as that phrase."""
-    words = [w for w in words if w.isalnum() and w.isascii()]
+def word_counts(conn: psycopg.Connection, words: list[str], cap: int) -> dict[str, int]:
+    """How many content messages of the workspace hold each word (lowercase letters and
+    digits) in any form, counted up to `cap`: a message holds it when one of its indexed words
+    starts with the word's Snowball English stem ("gets" is known from "get", "announced" from
+    "announcement"); a word with digits, which the index holds split ("ggplot2" as the phrase
+    ggplot 2), is looked up as that phrase. 0 means no message ever mentions it."""
+    words = [w for w in dict.fromkeys(words) if w.isalnum() and w.isascii()]
     if not words:
-        return []
+        return {}
     row = conn.execute(
         "SELECT array_agg(coalesce((ts_lexize('english_stem', w))[1], w) ORDER BY n) "
         "FROM unnest(%s::text[]) WITH ORDINALITY AS u(w, n)",
@@ -36,8 +37,7 @@ def unknown_words(conn: psycopg.Connection, words: list[str]) -> list[str]:
         ("search_phrase", w) if not w.isalpha() else ("prefix", f"{stem}:*")
         for w, stem in zip(words, stems, strict=True)
     ]
-    counts = _bounded_counts(conn, queries, 1)
-    return [w for w, count in zip(words, counts, strict=True) if not count]
+    return dict(zip(words, _bounded_counts(conn, queries, cap), strict=True))
 
 
 # Each query is a constant the full-text index answers: a bounded count, so the planner reads

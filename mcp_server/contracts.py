@@ -97,6 +97,11 @@ class SearchResult(BaseModel):
         description="Words of the query that no message of the workspace contains in any form "
         "(by English stem): what they name was never discussed here.",
     )
+    word_weights: dict[str, float] = Field(
+        default_factory=dict,
+        description="How rare each word of the query is in the workspace (inverse document "
+        "frequency, 1 = in one message or none, near 0 = in most): what makes a match evidence.",
+    )
 
 
 class SqlArgs(BaseModel):

@@ -21,7 +21,7 @@ import numpy as np
 import psycopg
 
 from db.filters import Filters, estimated_rows, kept_ids, passage_counts
-from db.keywords import keyword_matches, keyword_scores, term_counts, unknown_words
+from db.keywords import keyword_matches, keyword_scores, term_counts, word_counts
 from db.models import message_of, passage_ids
 from db.stores import Stores
 from db.vectors import VectorHit
@@ -36,6 +36,7 @@ FUSION_WEIGHT = 0.75
 # A term's frequency is counted up to this share of the workspace: past it, the term is common
 # and its weight is near nothing whatever its exact count.
 COMMON_SHARE = 0.05
+EXACT_WORD_COUNTS = 2000  # a query word's messages are counted up to this many at least
 EXACT_CANDIDATES = 2000  # at most this many kept ids are read from PostgreSQL and scored exactly
 # Kept ids are read up front only when the planner expects at most this many: reading 2,001 ids
 # of a filter that keeps 50,000 costs ~1,350 heap pages (9 ms cold) only to learn it is large.
@@ -72,9 +73,23 @@ def hybrid_search(stores: Stores, workspace_id: str, args: SearchArgs) -> Search
         )
         for ref in refs
     ]
+    total = max(stores.vectors.count(workspace_id), 1)
     with stores.postgres.tenant(workspace_id) as conn:
-        unknown = unknown_words(conn, content_words(args.query))
-    return SearchResult(hits=hits, strategy=strategy, unknown_words=unknown)
+        counts = word_counts(conn, content_words(args.query), _count_cap(total))
+    rarest = _idf(1, total)
+    return SearchResult(
+        hits=hits,
+        strategy=strategy,
+        unknown_words=[word for word, count in counts.items() if not count],
+        word_weights={w: round(_idf(max(n, 1), total) / rarest, 4) for w, n in counts.items()},
+    )
+
+
+def _count_cap(total: int) -> int:
+    """How far a word's messages are counted: exactly in a small workspace (a word in half of
+    it must weigh less than one in a twentieth), to COMMON_SHARE of a large one, past which
+    any word is common (and counting costs a heap read per message)."""
+    return max(int(total * COMMON_SHARE), min(total, EXACT_WORD_COUNTS))
 
 
 def ranked_ids(stores: Stores, workspace_id: str, args: SearchArgs, side: Side) -> list[str]:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from db import Stores
 from db.channels import upsert_channels
 from db.filters import Filters
-from db.keywords import keyword_query, unknown_words
+from db.keywords import keyword_query, word_counts
 from db.models import Channel, Message
 from ingest.vector_sync import drain
 from ingest.writer import write_messages
@@ -121,18 +121,28 @@ def test_searches_can_use_the_full_text_index(stores: Stores):
     assert "Bitmap Index Scan on message_terms_idx" in "\n".join(r[0] for r in plan)
 
 
-def test_unknown_words_are_judged_by_stem_and_by_the_index_tokens(stores: Stores):
+def test_words_are_counted_by_stem_and_by_the_index_tokens(stores: Stores):
     empty_workspace(stores, WS)
     _write(
         stores,
         _message(1, "The announcement: ggplot2 got faceting, and we get new themes"),
-        _message(2, "Deploying on Friday"),
+        _message(2, "Deploying on Friday, then we get lunch"),
     )
     with stores.postgres.tenant(WS) as conn:
-        unknown = unknown_words(
-            conn, ["announced", "gets", "ggplot2", "deploys", "password", "ggplot3", "pizza"]
+        counts = word_counts(
+            conn, ["announced", "gets", "ggplot2", "deploys", "password", "ggplot3", "pizza"], 5
         )
-    assert unknown == ["password", "ggplot3", "pizza"]
+        capped = word_counts(conn, ["gets"], 1)
+    assert counts == {
+        "announced": 1,
+        "gets": 2,
+        "ggplot2": 1,
+        "deploys": 1,
+        "password": 0,
+        "ggplot3": 0,
+        "pizza": 0,
+    }
+    assert capped == {"gets": 1}
 
 
 def test_hybrid_scores_every_vector_candidate_for_the_terms_too(stores: Stores):
