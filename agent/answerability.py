@@ -27,6 +27,7 @@ _END = (
     r"(?=\s+(?:of|for|at|in|on|to|from|with|by|about|during|that|which|who|when|where|"
     rf"{_AUX_WORDS})\b|\s*[?.!]|$)"
 )
+_QUESTION_START = re.compile(rf"(?:what|when|where|which|who|whom|whose|why|how|{_AUX_WORDS})\b")
 _SHORT_PHRASE = r"(?P<np>(?:[\w'-]+\s+){0,2}?[\w'-]+)"
 # Only the shapes in which grammar alone delimits the noun phrase: a verb is never read as a
 # focus ("who built the export", "what was announced" have none).
@@ -90,6 +91,7 @@ class Asked(BaseModel):
 
     answer_type: AnswerType = "other"
     focus: str | None = None
+    is_question: bool = True  # False for a search phrase ("the csv of member interests")
 
 
 def asked(question: str) -> Asked:
@@ -98,6 +100,7 @@ def asked(question: str) -> Asked:
     how-to question."""
     text = " ".join(question.split())
     lowered = text.lower()
+    is_question = text.endswith("?") or bool(_QUESTION_START.match(lowered))
     answer_type: AnswerType = "other"
     if re.search(r"\b(price|cost|fee|charge|pay|paid|spend|spent|worth)s?\b", lowered):
         answer_type = "money"
@@ -112,8 +115,9 @@ def asked(question: str) -> Asked:
                 if answer_type == "other" and word in _MEASURES:
                     answer_type = _MEASURES[word]
             things = [w for w in words if w not in _MEASURES]
-            return Asked(answer_type=answer_type, focus=things[-1] if things else None)
-    return Asked(answer_type=answer_type)
+            focus = things[-1] if things else None
+            return Asked(answer_type=answer_type, focus=focus, is_question=is_question)
+    return Asked(answer_type=answer_type, is_question=is_question)
 
 
 def holds_answer(answer_type: AnswerType, text: str) -> bool:

@@ -29,10 +29,31 @@ class AgentContext:
 
     toolbox: Toolbox
     model: BaseChatModel | None = None  # None runs the offline mode
-    embed: Embed | None = None  # for the newsletter's topic clustering
+    embed: Embed | None = None  # the newsletter's topic clustering, answers' word matching
     top_k: int = 8
     max_steps: int | None = None  # None: the task's own MAX_STEPS
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    word_vectors: "WordVectors | None" = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.embed is not None:
+            self.word_vectors = WordVectors(self.embed)
+
+
+class WordVectors:
+    """Embeddings of single words, each computed once per run context (a passage's words
+    recur across the questions of an eval and the turns of a bot thread)."""
+
+    def __init__(self, embed: Embed):
+        self._embed = embed
+        self._known: dict[str, np.ndarray] = {}
+
+    def __call__(self, words: list[str]) -> np.ndarray:
+        """One L2-normalised vector per word, in order."""
+        new = [w for w in dict.fromkeys(words) if w not in self._known]
+        if new:
+            self._known.update(zip(new, self._embed(new), strict=True))
+        return np.asarray([self._known[w] for w in words])
 
 
 def window_args(since: datetime | None, until: datetime | None) -> dict:

@@ -29,7 +29,25 @@ from tests.conftest import HOUSTON
     ],
 )
 def test_the_answer_type_and_focus_of_a_question(question, answer_type, focus):
-    assert asked(question).model_dump() == {"answer_type": answer_type, "focus": focus}
+    assert asked(question).model_dump() == {
+        "answer_type": answer_type,
+        "focus": focus,
+        "is_question": True,
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "is_question"),
+    [
+        ("the deduplicated list of member interests", False),
+        ("R code converting millisecond time strings into dates", False),
+        ("Anything about Globex in March?", True),
+        ("did anyone try Power BI", True),
+        ("where can I register", True),
+    ],
+)
+def test_a_search_phrase_is_told_from_a_question(text, is_question):
+    assert asked(text).is_question is is_question
 
 
 def test_an_answer_of_the_type_asked_for():
@@ -60,3 +78,19 @@ def test_an_answer_of_the_asked_type_is_still_found(houston: Stores):
     assert result.found and "~50% in monozygotic twins" in result.draft.summary + str(
         result.draft.sections
     )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What music was playing at the meetup?",
+        "What was served for lunch at the data jam?",
+        "How many seats does the meetup venue have?",
+    ],
+)
+def test_messages_about_the_setting_only_do_not_answer(houston: Stores, question: str):
+    # meetups and data jams fill the workspace, so close messages abound (and each word of
+    # these questions occurs somewhere); none of them speaks of music, lunch or seats
+    result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
+    assert not result.found
+    assert result.draft.sections and result.draft.sections[0].title.startswith("Related")
