@@ -76,12 +76,12 @@ def hybrid_search(stores: Stores, workspace_id: str, args: SearchArgs) -> Search
     total = max(stores.vectors.count(workspace_id), 1)
     with stores.postgres.tenant(workspace_id) as conn:
         counts = word_counts(conn, content_words(args.query), _count_cap(total))
-    rarest = _idf(1, total)
+    weights = _rarities(list(counts.values()), total)
     return SearchResult(
         hits=hits,
         strategy=strategy,
         unknown_words=[word for word, count in counts.items() if not count],
-        word_weights={w: round(_idf(max(n, 1), total) / rarest, 4) for w, n in counts.items()},
+        word_weights={w: round(weight, 4) for w, weight in zip(counts, weights, strict=True)},
     )
 
 
@@ -305,7 +305,12 @@ def _term_weights(conn: psycopg.Connection, terms: list[str], total: int) -> lis
     it holds, at most 1: one rare code is strong evidence however many common words the
     question also has, and common words add little however many there are."""
     total = max(total, 1)
-    counts = term_counts(conn, terms, max(int(total * COMMON_SHARE), 1))
+    return _rarities(term_counts(conn, terms, max(int(total * COMMON_SHARE), 1)), total)
+
+
+def _rarities(counts: list[int], total: int) -> list[float]:
+    """Each count's BM25 inverse document frequency among `total` messages, as a share of that
+    of a term held by one message only (a term held by none weighs as much)."""
     rarest = _idf(1, total)
     return [_idf(max(n, 1), total) / rarest for n in counts]
 
