@@ -12,9 +12,7 @@ or anything like it; the rare words of the question are the ones left unmatched.
 from collections.abc import Mapping
 
 from agent.playbook import WordVectors
-from mcp_server.keywords import content_words
-
-STEM = 5  # letters of the crude stem that make two words the same (mcp_server.keywords.stems)
+from mcp_server.keywords import content_words, stem, stems
 
 
 def coverage(weights: Mapping[str, float], passage: str, vectors: WordVectors) -> float:
@@ -28,8 +26,8 @@ def coverage(weights: Mapping[str, float], passage: str, vectors: WordVectors) -
         return 0.0
     words = list(weights)
     best = (vectors(words) @ vectors(passage_words).T).max(axis=1)
-    held = {w[:STEM] for w in passage_words}
+    held = stems(passage)
     matched = [
-        1.0 if w[:STEM] in held else max(float(b), 0.0) for w, b in zip(words, best, strict=True)
+        1.0 if stem(w) in held else max(float(b), 0.0) for w, b in zip(words, best, strict=True)
     ]
     return sum(weights[w] * m for w, m in zip(words, matched, strict=True)) / total

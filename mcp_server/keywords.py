@@ -27,9 +27,14 @@ def content_words(text: str) -> list[str]:
     return list(dict.fromkeys(w for w in words if w not in STOPWORDS))
 
 
+def stem(word: str) -> str:
+    """A word cut to five letters: a crude stem ("deploys", "deployed" -> "deplo")."""
+    return word[:5]
+
+
 def stems(text: str) -> set[str]:
-    """Content words cut to five letters: a crude stem ("deploys", "deployed" -> "deplo")."""
-    return {w[:5] for w in content_words(text)}
+    """The crude stems of a text's content words."""
+    return {stem(w) for w in content_words(text)}
 
 
 def keyword_terms(query: str, limit: int = 4) -> list[str]:

@@ -60,7 +60,8 @@ Source = Literal["semantic", "keyword"]  # the rankings fused into a hybrid one
 
 def hybrid_search(stores: Stores, workspace_id: str, args: SearchArgs) -> SearchResult:
     """Messages best matching `args.query` by meaning or by exact words, within the filters."""
-    similarity, keyword, strategy = _sides(stores, workspace_id, args, "hybrid")
+    total = max(stores.vectors.count(workspace_id), 1)  # no pooled connection held
+    similarity, keyword, strategy = _sides(stores, workspace_id, args, "hybrid", total)
     fused = fuse(similarity, keyword)[: args.limit]
     refs = lookup.message_refs(stores, workspace_id, [message_id for message_id, _, _ in fused])
     scores = {message_id: (score, sources) for message_id, score, sources in fused}
@@ -73,7 +74,6 @@ def hybrid_search(stores: Stores, workspace_id: str, args: SearchArgs) -> Search
         )
         for ref in refs
     ]
-    total = max(stores.vectors.count(workspace_id), 1)
     with stores.postgres.tenant(workspace_id) as conn:
         counts = word_counts(conn, content_words(args.query), _count_cap(total))
     weights = _rarities(list(counts.values()), total)
@@ -111,15 +111,17 @@ def search_sides(
 
 
 def _sides(
-    stores: Stores, workspace_id: str, args: SearchArgs, side: Side
+    stores: Stores, workspace_id: str, args: SearchArgs, side: Side, total: int | None = None
 ) -> tuple[dict[str, float], dict[str, float], str]:
     """The vector side (similarity by id, best first; for hybrid, followed by the keyword
-    matches it did not reach) and the keyword side (evidence in [0, 1] by id, best first)."""
+    matches it did not reach) and the keyword side (evidence in [0, 1] by id, best first).
+    `total`, the workspace's message count, is read from Chroma when not given and needed."""
     terms = keyword_terms(args.query) if side != "semantic" else []
     # fusion can lift a deeper vector hit that also matches a term; without terms, and for the
     # vector side alone, only the top `limit` can be returned (and a shallower query is cheaper)
     depth = max(args.limit * 3, 30) if terms and side == "hybrid" else args.limit
-    total = stores.vectors.count(workspace_id) if terms else 0  # no pooled connection held
+    if total is None and terms:
+        total = stores.vectors.count(workspace_id)  # no pooled connection held
     with stores.postgres.tenant(workspace_id) as conn:
         filters = Filters(
             channel_ids=lookup.channel_ids(conn, args.channels) if args.channels else [],
@@ -129,7 +131,7 @@ def _sides(
             in_thread=args.in_thread,
         )
         size = _filter_size(conn, filters) if side != "keyword" else None
-        weights = _term_weights(conn, terms, total) if terms else []
+        weights = _term_weights(conn, terms, total or 0) if terms else []
         keyword = keyword_matches(conn, terms, weights, filters, depth)
     similarity: dict[str, float] = {}
     strategy = "none"
