@@ -34,6 +34,7 @@ class FileShare(BaseModel):
 
     message_id: str
     text_span: tuple[int, int] | None
+    subtype: str | None = None
 
 
 def delete_file(conn: psycopg.Connection, file_id: str) -> list[FileShare]:
@@ -47,20 +48,24 @@ def delete_file(conn: psycopg.Connection, file_id: str) -> list[FileShare]:
 
 
 def file_shares(conn: psycopg.Connection, file_id: str) -> list[FileShare]:
-    """The messages a file is shared in, and where its text sits in each."""
+    """The messages a file is shared in, where its text sits in each, and their subtype."""
     return _shares(
         conn.execute(
-            "SELECT message_id, text_start, text_end FROM files WHERE file_id = %s", [file_id]
+            "SELECT f.message_id, f.text_start, f.text_end, m.subtype FROM files f "
+            "JOIN message_metadata m USING (workspace_id, message_id) WHERE f.file_id = %s",
+            [file_id],
         )
     )
 
 
-def _shares(rows: Iterable[tuple[str, int | None, int | None]]) -> list[FileShare]:
+def _shares(rows: Iterable[tuple[Any, ...]]) -> list[FileShare]:
     return [
         FileShare(
-            message_id=m, text_span=(start, end) if start is not None and end is not None else None
+            message_id=m,
+            text_span=(start, end) if start is not None and end is not None else None,
+            subtype=subtype[0] if subtype else None,
         )
-        for m, start, end in rows
+        for m, start, end, *subtype in rows
     ]
 
 

@@ -17,7 +17,7 @@ from db.attachments import delete_file, file_shares, record_text_change
 from db.messages import write_terms
 from db.stores import Stores
 from db.vectors import VectorRecord
-from ingest.normalise import file_piece
+from ingest.normalise import FILE_REFERENCE_SUBTYPES, file_piece
 
 Span = tuple[int, int]
 
@@ -40,11 +40,13 @@ def refresh_file(
     """Put a changed file's text (`shared`: the file object, its text read) in place of the old
     in every message it was shared in; returns how many messages changed."""
     file_id = str(shared["id"])
-    spans = {s.message_id: s.text_span for s in file_shares(conn, file_id)}
+    shares = {s.message_id: s for s in file_shares(conn, file_id)}
+    spans = {message: share.text_span for message, share in shares.items()}
     held = outbox.current_records(conn, stores.vectors, workspace_id, list(spans))
     changed = 0
     for message, record in held.items():
-        piece = file_piece(shared, str(record.metadata.get("raw_text") or ""))
+        with_text = shares[message].subtype not in FILE_REFERENCE_SUBTYPES
+        piece = file_piece(shared, str(record.metadata.get("raw_text") or ""), with_text)
         document, span, moved = replaced(record.document, spans[message], piece)
         if document != record.document:
             _rewrite(conn, workspace_id, message, record, document, file_id, span, moved)

@@ -186,7 +186,7 @@ def message_from_slack(
             pieces.append(resolve(body))
     text = "\n".join(p for p in pieces if p.strip())
     for shared, ref in zip(shared_files, files, strict=True):
-        piece = file_piece(shared, raw_text)
+        piece = file_piece(shared, raw_text, with_text=subtype not in FILE_REFERENCE_SUBTYPES)
         if piece.strip():
             start = len(text) + 1 if text else 0
             text = f"{text}\n{piece}" if text else piece
@@ -266,12 +266,12 @@ def _pinned_ts(raw: Mapping[str, Any]) -> str | None:
     return None
 
 
-def file_piece(shared: Mapping[str, Any], raw_text: str) -> str:
+def file_piece(shared: Mapping[str, Any], raw_text: str, with_text: bool = True) -> str:
     """What a shared file adds to its message's text: its title, unless the message already
-    says it, and its text."""
+    says it, and its text (`with_text`)."""
     title = shared.get("title")
     title = title if title and title not in raw_text else None
-    return "\n".join(p for p in (title, file_text(shared)) if p)
+    return "\n".join(p for p in (title, file_text(shared) if with_text else "") if p)
 
 
 def file_text(shared: Mapping[str, Any]) -> str:
@@ -285,6 +285,11 @@ def file_text(shared: Mapping[str, Any]) -> str:
             return (html_text(found) if is_html else found)[:FILE_TEXT_CHARS]
     return ""
 
+
+# Messages that refer to a file shared before (older exports copy the whole file into each):
+# its text is indexed with the message that shared it, so that one file is one search result and
+# its comments are indexed for what they say.
+FILE_REFERENCE_SUBTYPES = frozenset({"file_comment", "file_mention"})
 
 # A shared file's text joins its message's, split into passages for the vectors
 # (ingest/passages.py): ~100 of them, and what a tool returns stays readable.

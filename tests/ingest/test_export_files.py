@@ -36,6 +36,22 @@ def test_a_shared_files_text_is_indexed_with_its_message(houston: Stores):
     assert "Upcoming Things" in text and "<h2>" not in text  # a post's HTML read as text
 
 
+def test_comments_on_a_file_are_indexed_for_what_they_say(houston: Stores):
+    """The export copies the post into each comment on it; its text is searched once, as the
+    message that shared it, so that the comments do not crowd it out."""
+    messages = _messages_of(houston, "F0JDJ524E")
+    shared = f"{HOUSTON}:C061A2UGJ:1452745415.000011"
+    documents = {m: r.document for m, r in houston.vectors.get(HOUSTON, list(messages)).items()}
+    assert len(documents) == 3 and "Upcoming Things" in documents.pop(shared)
+    assert all("Upcoming Things" not in d and "commented" in d for d in documents.values())
+    hits = (
+        WorkspaceTools(houston, HOUSTON)
+        .semantic_search(SearchArgs(query="notes on the R users group talks coming up", limit=10))
+        .hits
+    )
+    assert shared in {h.message_id for h in hits}
+
+
 def test_paraphrased_questions_find_the_shared_files(houston: Stores):
     found = {}
     for case in load_dataset(FILE_QUESTIONS).only("test").cases:
