@@ -94,3 +94,13 @@ def test_messages_about_the_setting_only_do_not_answer(houston: Stores, question
     result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
     assert not result.found
     assert result.draft.sections and result.draft.sections[0].title.startswith("Related")
+
+
+def test_an_emoji_reply_is_never_quoted_as_the_answer(houston: Stores):
+    """":+1:" under the August 2015 data jam's repository ranks first on its conversation's
+    meaning, but says nothing a reader can use."""
+    question = "What was the plan for the data jam in August 2015?"
+    result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
+    assert result.found and ":+1:" not in result.draft.summary
+    first = result.draft.sections[0].points[0].citations[0].quote
+    assert "data-jam-august-2015" in first

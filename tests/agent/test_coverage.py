@@ -30,6 +30,18 @@ def test_a_word_close_in_meaning_counts_part_way(vectors: WordVectors):
     assert coverage({"seating": 1.0}, "the build failed on the linter", vectors) < seating
 
 
+def test_a_chance_match_in_a_long_conversation_counts_for_nothing(vectors: WordVectors):
+    """Every word finds some word of a long conversation at cosine ~0.4 ("music" and
+    "kitchen" here): that is the baseline, not part of the meaning."""
+    conversation = (
+        "It's in heights near Liberty Kitchen. cool, it's a great cause - we'll miss you at "
+        "the data jam but we'll post the data and people's code. Yeah that will be great, "
+        "I'd love to see what people have worked on. And we'll do it again soon"
+    )
+    assert coverage({"music": 1.0}, conversation, vectors) < 0.05
+    assert coverage({"music": 1.0}, conversation + " with a jazz band playing", vectors) > 0.3
+
+
 def test_rare_words_weigh_more_than_common_ones(vectors: WordVectors):
     passage = "The meetup is on Tuesday at the library"
     rare_missing = coverage({"password": 1.0, "meetup": 0.2}, passage, vectors)
