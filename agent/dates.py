@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 _DURATION = re.compile(r"^(\d+)\s*([hdwm])$")
 _UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+# a date followed by a noun, not by a preposition or the end: "the May 2015 meetup"
+_ATTRIBUTIVE = re.compile(r"\s+(?!(?:and|or|to|in|on|at|for|of|from|with|by|about)\b)[a-z#]")
 _MONTHS = {name.lower(): n for n, name in enumerate(month_name) if name}
 
 
@@ -56,7 +58,12 @@ def window_in(text: str, now: datetime) -> tuple[datetime | None, datetime | Non
         return start, start + timedelta(days=1)
     months = "|".join(_MONTHS)
     if match := re.search(r"\b(" + months + r")\s+(?:of\s+)?(\d{4})\b", lowered):
-        return _month(int(match[2]), _MONTHS[match[1]])
+        start, end = _month(int(match[2]), _MONTHS[match[1]])
+        if _ATTRIBUTIVE.match(lowered, match.end()) and lowered[: match.start()].endswith("the "):
+            # "the August 2015 data jam" names an event: it is planned the month before and
+            # followed up the month after, and messages about it are the ones asked for
+            return _month(*_shifted(start, -1))[0], _month(*_shifted(start, 1))[1]
+        return start, end
     if match := re.search(r"\bin (" + months + r")\b", lowered):
         month = _MONTHS[match[1]]
         return _month(now.year if month <= now.month else now.year - 1, month)
@@ -64,6 +71,12 @@ def window_in(text: str, now: datetime) -> tuple[datetime | None, datetime | Non
         year = int(match[1])
         return _midnight(date(year, 1, 1)), _midnight(date(year + 1, 1, 1))
     return None, None
+
+
+def _shifted(start: datetime, months: int) -> tuple[int, int]:
+    """The (year, month) `months` away from the month starting at `start`."""
+    index = start.year * 12 + start.month - 1 + months
+    return index // 12, index % 12 + 1
 
 
 def _month(year: int, month: int) -> tuple[datetime, datetime]:

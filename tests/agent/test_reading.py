@@ -41,6 +41,11 @@ def test_parse_moment_refuses_prose_with_a_hint():
         ("since 2024-03-05 what changed", "2024-03-05", None),
         ("what happened on 2024-03-05", "2024-03-05", "2024-03-06"),
         ("how do we deploy", None, None),
+        ("what was said in #sci in July 2016?", "2016-07-01", "2016-08-01"),
+        # a dated event: planned the month before, followed up the month after
+        ("Which venue was the August 2015 data jam waiting on?", "2015-07-01", "2015-10-01"),
+        ("who spoke at the December 2015 meetup", "2015-11-01", "2016-02-01"),
+        ("the talks of December 2015 and later", "2015-12-01", "2016-01-01"),
     ],
 )
 def test_window_in(question: str, since: str | None, until: str | None):
