@@ -97,7 +97,7 @@ def test_messages_about_the_setting_only_do_not_answer(houston: Stores, question
 
 
 def test_an_emoji_reply_is_never_quoted_as_the_answer(houston: Stores):
-    """":+1:" under the August 2015 data jam's repository ranks first on its conversation's
+    """ ":+1:" under the August 2015 data jam's repository ranks first on its conversation's
     meaning, but says nothing a reader can use."""
     question = "What was the plan for the data jam in August 2015?"
     result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
