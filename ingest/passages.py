@@ -9,6 +9,11 @@ passage records hold the rest, with the message's metadata, so filters apply to 
 Search scores a message by its best record (MaxP: Dai and Callan, "Deeper Text Understanding
 for IR with Contextual Neural Language Modeling", SIGIR 2019). Words are indexed once, with the
 message.
+
+A long message also gets its lead as one more, short passage: the message and its first lines
+(a file's name, what was said of it, a CSV's header), at most LEAD_CHARS. In a 256-piece window
+the lines that say what a file is drown in its rows; alone they are what a question about the
+file asks for (a title field beside the body, as multi-field retrieval keeps one).
 """
 
 from dataclasses import dataclass
@@ -20,9 +25,11 @@ from db.vectors import VectorRecord
 
 PASSAGE_CHARS = 1000
 PASSAGE_OVERLAP = 150
+LEAD_CHARS = 300
 _SPLITTER = RecursiveCharacterTextSplitter(
     chunk_size=PASSAGE_CHARS, chunk_overlap=PASSAGE_OVERLAP, strip_whitespace=True
 )
+_LEAD = RecursiveCharacterTextSplitter(chunk_size=LEAD_CHARS, chunk_overlap=0)
 
 
 @dataclass(frozen=True)
@@ -46,20 +53,21 @@ def passages(record: VectorRecord, place: str) -> list[Passage]:
             ),
             f"{chunk}\n{place}" if place else chunk,
         )
-        for number, chunk in enumerate(_later_chunks(record.document), start=1)
+        for number, chunk in enumerate(_passage_texts(record.document), start=1)
     ]
 
 
 def passage_count(document: str) -> int:
     """How many passage records a message with this document has."""
-    return len(_later_chunks(document))
+    return len(_passage_texts(document))
 
 
-def _later_chunks(document: str) -> list[str]:
-    """The document's chunks after the first, which the message's own vector covers."""
+def _passage_texts(document: str) -> list[str]:
+    """The document's chunks after the first, which the message's own vector covers, then its
+    lead."""
     if len(document) <= PASSAGE_CHARS:
         return []
-    return _SPLITTER.split_text(document)[1:]
+    return [*_SPLITTER.split_text(document)[1:], _LEAD.split_text(document)[0]]
 
 
 def stale_passages(held: dict[str, VectorRecord], kept: dict[str, int]) -> list[str]:

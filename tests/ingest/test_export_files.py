@@ -61,6 +61,15 @@ def test_paraphrased_questions_find_the_shared_files(houston: Stores):
     assert len(found) == 16 and sum(found.values()) / len(found) >= 0.75, found
 
 
+def test_a_table_is_found_by_what_its_header_says(houston: Stores):
+    """The members CSV's header (city, lat, lon, joined) is its lead passage: in the message's
+    own 256-piece window it drowns in the rows' topic lists."""
+    (shared,) = _messages_of(houston, "F08QUN603")
+    query = "the exported table of group members with their home town and the day each one joined"
+    top = ranked_ids(houston, HOUSTON, SearchArgs(query=query, limit=10), "semantic")
+    assert shared in top
+
+
 def test_every_permalink_opens_the_workspace(houston: Stores):
     tools = WorkspaceTools(houston, HOUSTON)
     hits = tools.semantic_search(SearchArgs(query="d3 force layout", limit=20)).hits

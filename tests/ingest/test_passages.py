@@ -5,7 +5,7 @@ from db import Stores
 from db.counts import collect_status
 from db.messages import delete_message
 from db.models import passage_id
-from ingest.passages import PASSAGE_CHARS, passage_count
+from ingest.passages import LEAD_CHARS, PASSAGE_CHARS, passage_count
 from ingest.reconcile import reconcile
 from ingest.vector_sync import drain
 from ingest.writer import write_messages
@@ -55,6 +55,8 @@ def test_every_part_of_a_long_message_is_found(stores: Stores):
     assert len(held) == count and all(r.metadata["message_id"] == message for r in held.values())
     assert any("reimbursed" in r.document for r in held.values())
     assert "reimbursed" not in HANDBOOK[:PASSAGE_CHARS]  # past what the message's own vector reads
+    lead = held[passage_id(message, count)].document  # the last passage is the message's lead
+    assert HANDBOOK.startswith(lead) and len(lead) <= LEAD_CHARS
     assert_stores_agree(stores, WS)
     (status,) = collect_status(stores, WS).workspaces
     assert (status.messages_chroma, status.passages_chroma) == (40, count)  # not 40 + count
