@@ -78,8 +78,8 @@ EVENT_SUBTYPES: dict[str, ChannelEventKind] = {
 # checkpoint covers its bytes and this, so the next import reads every file again (and only
 # messages whose content changed are embedded again). 2: shared files' text joins the message;
 # 3: channel events (renames, topics, pins, ...) are kept with their values; 4: where each
-# file's text sits in its message's text.
-NORMALISER_VERSION = 4
+# file's text sits in its message's text; 5: a comment on a file no longer copies its text.
+NORMALISER_VERSION = 5
 
 _SLACK_TS = re.compile(r"\d{1,12}(\.\d{1,9})?")
 
