@@ -34,14 +34,16 @@ class FileShare(BaseModel):
 
     message_id: str
     text_span: tuple[int, int] | None
-    subtype: str | None = None
+    subtype: str | None
 
 
 def delete_file(conn: psycopg.Connection, file_id: str) -> list[FileShare]:
     """Forget a deleted file; returns the messages it went from."""
     return _shares(
         conn.execute(
-            "DELETE FROM files WHERE file_id = %s RETURNING message_id, text_start, text_end",
+            "DELETE FROM files f USING message_metadata m "
+            "WHERE f.file_id = %s AND (m.workspace_id, m.message_id) = (f.workspace_id, "
+            "f.message_id) RETURNING f.message_id, f.text_start, f.text_end, m.subtype",
             [file_id],
         )
     )
@@ -58,14 +60,14 @@ def file_shares(conn: psycopg.Connection, file_id: str) -> list[FileShare]:
     )
 
 
-def _shares(rows: Iterable[tuple[Any, ...]]) -> list[FileShare]:
+def _shares(rows: Iterable[tuple[str, int | None, int | None, str | None]]) -> list[FileShare]:
     return [
         FileShare(
             message_id=m,
             text_span=(start, end) if start is not None and end is not None else None,
-            subtype=subtype[0] if subtype else None,
+            subtype=subtype,
         )
-        for m, start, end, *subtype in rows
+        for m, start, end, subtype in rows
     ]
 
 

@@ -378,6 +378,10 @@ def test_a_changed_file_is_read_again_and_its_new_text_replaces_the_old(live: St
         {"id": "F6", "name": "faq.txt", "mimetype": "text/plain", "plain_text": "FAQ: none yet"},
     ]
     send(live, "message", **msg("1700000800.000001", "Two files", files=shared))
+    comment = "commented on plan.md: looks good"  # older clients' comment copies the file
+    send(
+        live, "message", **msg("1700000801.000001", comment, subtype="file_comment", file=shared[0])
+    )
     with fake_slack(FakeWorkspace(team_id=WS)) as (api_url, slack):
         api = SlackApi(slack.workspace.token, api_url)
         path = f"/files-pri/{WS}-F7/plan.md"
@@ -400,6 +404,7 @@ def test_a_changed_file_is_read_again_and_its_new_text_replaces_the_old(live: St
         assert text[start:end] == piece
     question = "what to restart when card payments stall at checkout"
     assert found(live, question)[0] == text
+    assert comment in found(live, question)  # the comment is searched for what it says only
     assert ranked_ids(live, WS, SearchArgs(query="Draft plan"), "keyword") == []
     assert_stores_agree(live, WS)
 
