@@ -41,13 +41,12 @@ def refresh_file(
     in every message it was shared in; returns how many messages changed."""
     file_id = str(shared["id"])
     shares = {s.message_id: s for s in file_shares(conn, file_id)}
-    spans = {message: share.text_span for message, share in shares.items()}
-    held = outbox.current_records(conn, stores.vectors, workspace_id, list(spans))
+    held = outbox.current_records(conn, stores.vectors, workspace_id, list(shares))
     changed = 0
     for message, record in held.items():
         with_text = shares[message].subtype not in FILE_REFERENCE_SUBTYPES
         piece = file_piece(shared, str(record.metadata.get("raw_text") or ""), with_text)
-        document, span, moved = replaced(record.document, spans[message], piece)
+        document, span, moved = replaced(record.document, shares[message].text_span, piece)
         if document != record.document:
             _rewrite(conn, workspace_id, message, record, document, file_id, span, moved)
             changed += 1
