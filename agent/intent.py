@@ -24,7 +24,8 @@ _REACTIONS = re.compile(
     re.I,
 )
 # The channel-history words of each kind of event. Topic, purpose, joins and leaves are common
-# words, so they count only in a question that names a channel (or says "channel").
+# words, so they count only in a question that names a channel with "#" (or says "channel"):
+# "the joined date in the meetup data" is not about #meetup.
 _EVENT_WORDS: dict[ChannelEventKind, str] = {
     "renamed": r"\brenam\w*|\b(old|previous|former|original)\s+name\b|\bformerly\b"
     r"|\b(called|named)\s+(before|previously|originally|at first)\b|\bused to be (called|named)\b",
@@ -121,12 +122,11 @@ def read_intent(
     if since or until:
         topic = _FILLER.sub(" ", re.sub(r"\d{4}-\d{2}-\d{2}|\b(19|20)\d{2}\b", " ", topic))
     topic = re.sub(r"\s+", " ", topic).strip(" ?.,") or question
+    hints = [c for c in channels if not re.search(rf"#{re.escape(c)}(?![\w-])", question)]
     return Intent(
         topic=topic,
         channels=channels,
-        channel_hints=[
-            c for c in channels if not re.search(rf"#{re.escape(c)}(?![\w-])", question)
-        ],
+        channel_hints=hints,
         users=users,
         since=since,
         until=until,
@@ -136,7 +136,7 @@ def read_intent(
         or (bool(channels or since or until) and bool(_HAPPENED.match(topic))),
         reactions=bool(_REACTIONS.search(question)),
         emoji=_emoji_in(question),
-        history=_history_kinds(question, bool(channels) or "channel" in question.lower()),
+        history=_history_kinds(question, hints != channels or "channel" in question.lower()),
         counting=bool(_COUNTING.search(question)),
     )
 

@@ -99,6 +99,9 @@ def test_pr_number_from_url_or_number():
         ("What topic was set for #general?", False, ["topic"], False),
         ("What topics did the talk cover?", False, [], False),  # no channel: not history
         ("Who joined #general in June?", False, ["joined"], False),
+        # "in the meetup" may be the channel or the word: a common event word needs #meetup
+        ("Does the joined date in the meetup data mean our group?", False, [], False),
+        ("Who joined the meetup channel?", False, ["joined"], False),
         ("Which integrations were added?", False, ["integration_added"], False),
         ("Who posted the most in #tools?", False, [], True),
         ("How many messages were posted in #sci?", False, [], True),
