@@ -27,7 +27,18 @@ _END = (
     r"(?=\s+(?:of|for|at|in|on|to|from|with|by|about|during|that|which|who|when|where|"
     rf"{_AUX_WORDS})\b|\s*[?.!]|$)"
 )
-_QUESTION_START = re.compile(rf"(?:what|when|where|which|who|whom|whose|why|how|{_AUX_WORDS})\b")
+_QUESTION_WORDS = "what|when|where|which|who|whom|whose|why|how"
+_QUESTION_START = re.compile(rf"(?:{_QUESTION_WORDS}|{_AUX_WORDS})\b")
+# A sentence asks when a question word, an auxiliary put first or an "anyone" opens it, after
+# at most two words of address or hesitation ("Guys, how do we ...", "Hmmm how many ...",
+# "So roughly how big ..."); "A pack of water bottles, maybe?" offers an answer instead.
+_ASKING_WORD = re.compile(
+    rf"^(?:{_QUESTION_WORDS}|{_AUX_WORDS}|anyone|anybody|any|someone|somebody)$"
+)
+_OPENING_WORDS = 3
+_ASKING_VERB = re.compile(r"\b(ask|asks|asked|asking|wonder(s|ed|ing)?|request(s|ed)?|inquired)\b")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_ADDRESS = re.compile(r"^\s*(?:<@\w+>|@[\w.-]+)[:,]?\s*")
 _SHORT_PHRASE = r"(?P<np>(?:[\w'-]+\s+){0,2}?[\w'-]+)"
 # Only the shapes in which grammar alone delimits the noun phrase: a verb is never read as a
 # focus ("who built the export", "what was announced" have none).
@@ -92,6 +103,9 @@ class Asked(BaseModel):
     answer_type: AnswerType = "other"
     focus: str | None = None
     is_question: bool = True  # False for a search phrase ("the csv of member interests")
+    # about a question asked in the workspace ("who asked to join remotely?"): what members
+    # asked is then the answer, not only what they said
+    about_asking: bool = False
 
 
 def asked(question: str) -> Asked:
@@ -101,6 +115,7 @@ def asked(question: str) -> Asked:
     text = " ".join(question.split())
     lowered = text.lower()
     is_question = text.endswith("?") or bool(_QUESTION_START.match(lowered))
+    about_asking = bool(_ASKING_VERB.search(lowered))
     answer_type: AnswerType = "other"
     if re.search(r"\b(price|cost|fee|charge|pay|paid|spend|spent|worth)s?\b", lowered):
         answer_type = "money"
@@ -116,8 +131,31 @@ def asked(question: str) -> Asked:
                     answer_type = _MEASURES[word]
             things = [w for w in words if w not in _MEASURES]
             focus = things[-1] if things else None
-            return Asked(answer_type=answer_type, focus=focus, is_question=is_question)
-    return Asked(answer_type=answer_type, is_question=is_question)
+            return Asked(
+                answer_type=answer_type,
+                focus=focus,
+                is_question=is_question,
+                about_asking=about_asking,
+            )
+    return Asked(answer_type=answer_type, is_question=is_question, about_asking=about_asking)
+
+
+def statements(text: str) -> str:
+    """What a message states: its sentences less the questions it asks. A message that asks
+    what the question asks shares its words without answering it (question-question against
+    question-answer similarity, the two tasks of community question answering: Nakov et al.,
+    "SemEval-2016 Task 3: Community Question Answering"); evidence of an answer is what is
+    said, not what is asked."""
+    kept = [sentence for sentence in _SENTENCE_END.split(text) if not _asks(sentence)]
+    return " ".join(sentence for sentence in kept if sentence.strip())
+
+
+def _asks(sentence: str) -> bool:
+    sentence = sentence.strip()
+    if not sentence.rstrip(" )\"'\u201d").endswith("?"):
+        return False
+    opening = re.findall(r"[a-z]+", _ADDRESS.sub("", sentence).lower())[:_OPENING_WORDS]
+    return any(_ASKING_WORD.match(word) for word in opening)
 
 
 def holds_answer(answer_type: AnswerType, text: str) -> bool:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from agent.answerability import asked, holds_answer
+from agent.answerability import asked, holds_answer, statements
 from agent.contracts import Request
 from agent.runner import AgentRunner
 from db import Stores
@@ -33,6 +33,7 @@ def test_the_answer_type_and_focus_of_a_question(question, answer_type, focus):
         "answer_type": answer_type,
         "focus": focus,
         "is_question": True,
+        "about_asking": False,
     }
 
 
@@ -60,6 +61,30 @@ def test_an_answer_of_the_type_asked_for():
     assert not holds_answer("money", "tickets are on sale now")
     assert holds_answer("date", "the deadline is March 3") and holds_answer("date", "Friday 7pm")
     assert holds_answer("other", "anything at all")
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("where is big bend?", ""),
+        ("<@U064KUGRJ>: where is big bend?", ""),
+        ("Guys, How do we start a scipy group? Is there one in Houston?", ""),
+        ("Anyone going to the scipy conference?", ""),
+        ("I'm already at TXRX. Is the place nearby?", "I'm already at TXRX."),
+        ("have you seen vispy? <http://vispy.org/>", "<http://vispy.org/>"),
+        # an answer offered as a question, and a question mark that asks nothing
+        ("A pack of Water bottles, maybe?", "A pack of Water bottles, maybe?"),
+        ("It's stable for me with 3.1.0", "It's stable for me with 3.1.0"),
+    ],
+)
+def test_what_a_message_states_leaves_out_what_it_asks(text: str, said: str):
+    assert statements(text) == said
+
+
+def test_a_question_about_asking_is_told():
+    assert asked("Who asked to take part in the talks remotely?").about_asking
+    assert asked("Was anyone wondering about the venue?").about_asking
+    assert not asked("Who went to the SciPy conference?").about_asking
 
 
 def test_a_question_about_something_never_mentioned_is_not_found(houston: Stores):
@@ -104,3 +129,12 @@ def test_an_emoji_reply_is_never_quoted_as_the_answer(houston: Stores):
     assert result.found and ":+1:" not in result.draft.summary
     first = result.draft.sections[0].points[0].citations[0].quote
     assert "data-jam-august-2015" in first
+
+
+def test_a_question_about_who_asked_is_answered_by_the_asking(houston: Stores):
+    """What members asked is no evidence of an answer, except when the question is about the
+    asking itself."""
+    question = "Who asked whether anyone was going to the SciPy conference?"
+    result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
+    assert result.found and "pavanb" in result.draft.summary
+    assert "Anyone going to the scipy conference?" in result.draft.summary
