@@ -151,6 +151,7 @@ def statements(text: str) -> str:
 
 
 def _asks(sentence: str) -> bool:
+    """Whether a sentence is a question: it ends with "?" and an asking word opens it."""
     sentence = sentence.strip()
     if not sentence.rstrip(" )\"'\u201d").endswith("?"):
         return False

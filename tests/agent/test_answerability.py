@@ -72,7 +72,7 @@ def test_an_answer_of_the_type_asked_for():
         ("Anyone going to the scipy conference?", ""),
         ("I'm already at TXRX. Is the place nearby?", "I'm already at TXRX."),
         ("have you seen vispy? <http://vispy.org/>", "<http://vispy.org/>"),
-        # an answer offered as a question, and a question mark that asks nothing
+        # an answer offered with a question mark asks nothing
         ("A pack of Water bottles, maybe?", "A pack of Water bottles, maybe?"),
         ("It's stable for me with 3.1.0", "It's stable for me with 3.1.0"),
     ],
@@ -138,3 +138,14 @@ def test_a_question_about_who_asked_is_answered_by_the_asking(houston: Stores):
     result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
     assert result.found and "pavanb" in result.draft.summary
     assert "Anyone going to the scipy conference?" in result.draft.summary
+
+
+def test_a_question_met_only_by_the_same_question_asked_is_not_found(houston: Stores):
+    """ "where is big bend?" was asked in #get_feedback and never answered: the asking message
+    is the nearest one, and it is listed as related, not quoted as the answer."""
+    result = AgentRunner(houston).run(
+        HOUSTON, Request(task="answer", question="Where is Big Bend?")
+    )
+    assert not result.found
+    (related,) = result.draft.sections
+    assert any("where is big bend?" in point.text for point in related.points)
