@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from agent import channel_facts, newsletter
-from agent.answerability import Asked, asked, holds_answer, statements
+from agent.answerability import Asked, asked, ends_asking, holds_answer, statements
 from agent.contracts import Draft, Request, Section
 from agent.coverage import coverage
 from agent.intent import Intent, read_intent
@@ -58,7 +58,9 @@ _FOLLOW_UP = re.compile(
 _EMOJI_CODE = re.compile(r":[\w+\-']+:")
 _WORD = re.compile(r"[^\W_]{2,}")
 # Before threads, a reply was simply the next message: for a hit outside any thread, the
-# messages that follow it within this window are its conversation.
+# messages that follow it within this window are its conversation; and one more when the last
+# of them asks, since a question makes its answer the next thing said (the adjacency pair of
+# conversation analysis: Schegloff and Sacks, "Opening up Closings", 1973).
 CONTEXT_MESSAGES = 4
 CONTEXT_SECONDS = 3600
 DIGEST_WINDOW = timedelta(days=7)
@@ -281,7 +283,7 @@ def _conversations(hits: list[SearchHit]) -> list[tuple[str, dict]]:
             calls.append(
                 (
                     "channel_history",
-                    {"channel": hit.channel_id, "since": since, "limit": CONTEXT_MESSAGES},
+                    {"channel": hit.channel_id, "since": since, "limit": CONTEXT_MESSAGES + 1},
                 )
             )
         if len(calls) == THREADS_TO_OPEN:
@@ -291,7 +293,7 @@ def _conversations(hits: list[SearchHit]) -> list[tuple[str, dict]]:
 
 def _conversation_messages(outcomes: list[ToolOutcome]) -> dict[str, list[MessageRef]]:
     """For each opened hit, its conversation: the whole thread, or the hit and the messages
-    that followed it within CONTEXT_SECONDS."""
+    that followed it within CONTEXT_SECONDS (one more when the last of them asks)."""
     found: dict[str, list[MessageRef]] = {}
     for o in done(outcomes, "get_thread"):
         thread: list[MessageRef] = list(ThreadResult.model_validate(o.data).messages)
@@ -301,10 +303,9 @@ def _conversation_messages(outcomes: list[ToolOutcome]) -> dict[str, list[Messag
         page = HistoryResult.model_validate(o.data).messages
         if page:
             start = page[0].time
-            found.setdefault(
-                page[0].message_id,
-                [m for m in page if (m.time - start).total_seconds() <= CONTEXT_SECONDS],
-            )
+            near = [m for m in page if (m.time - start).total_seconds() <= CONTEXT_SECONDS]
+            kept = near[:CONTEXT_MESSAGES]
+            found.setdefault(page[0].message_id, near if ends_asking(kept[-1].text) else kept)
     return found
 
 

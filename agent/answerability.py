@@ -150,6 +150,12 @@ def statements(text: str) -> str:
     return " ".join(sentence for sentence in kept if sentence.strip())
 
 
+def ends_asking(text: str) -> bool:
+    """Whether a message's last sentence is a question (what is said next may answer it)."""
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    return bool(sentences) and _asks(sentences[-1])
+
+
 def _asks(sentence: str) -> bool:
     """Whether a sentence is a question: it ends with "?" and an asking word opens it."""
     sentence = sentence.strip()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from agent.answerability import asked, holds_answer, statements
+from agent.answerability import asked, ends_asking, holds_answer, statements
 from agent.contracts import Request
 from agent.runner import AgentRunner
 from db import Stores
@@ -81,6 +81,12 @@ def test_what_a_message_states_leaves_out_what_it_asks(text: str, said: str):
     assert statements(text) == said
 
 
+def test_a_message_that_ends_with_a_question_is_told():
+    assert ends_asking("Sweet! Really neat. What was the main hurdle?")
+    assert not ends_asking("What was the main hurdle? Never mind, found it.")
+    assert not ends_asking("A pack of Water bottles, maybe?")
+
+
 def test_a_question_about_asking_is_told():
     assert asked("Who asked to take part in the talks remotely?").about_asking
     assert asked("Was anyone wondering about the venue?").about_asking
@@ -149,3 +155,12 @@ def test_a_question_met_only_by_the_same_question_asked_is_not_found(houston: St
     assert not result.found
     (related,) = result.draft.sections
     assert any("where is big bend?" in point.text for point in related.points)
+
+
+def test_a_conversation_that_ends_asking_reads_on_to_the_answer(houston: Stores):
+    """Before threads a reply was the next message: the window around the hit ended with
+    "What was the main hurdle?", and the answer came right after it."""
+    question = "What kept the political-districts-to-cities visualisation stalled for months?"
+    result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
+    assert result.found
+    assert any("loop scope" in point.text for s in result.draft.sections for point in s.points)
