@@ -127,11 +127,12 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
     question = asked(request.question)
     conversations = _conversation_messages(outcomes)
     said = _evidence(question, intent)
+    evidence = {hit.message_id: _conversation_text(hit, conversations, said) for hit in related}
     unheard = _unheard(question, outcomes)
-    hits = [] if unheard else _holding_answers(question, related, conversations, said)
+    hits = [] if unheard else _holding_answers(question, related, evidence)
     if hits and question.is_question and context.word_vectors is not None:
         weights = _word_weights(outcomes)
-        if not _addressed(hits, weights, conversations, context.word_vectors, said):
+        if not _addressed(hits, evidence, weights, context.word_vectors, said):
             hits = []
     if not hits and not reacted:
         return _not_found(unheard, related)
@@ -196,24 +197,18 @@ def _evidence(question: Asked, intent: Intent | None) -> Callable[[str], str]:
 
 
 def _holding_answers(
-    question: Asked,
-    hits: list[SearchHit],
-    conversations: dict[str, list[MessageRef]],
-    said: Callable[[str], str],
+    question: Asked, hits: list[SearchHit], evidence: dict[str, str]
 ) -> list[SearchHit]:
-    """The hits whose conversation holds an answer of the type asked for (a count, an amount,
-    a date); all of them when the question expects no particular type."""
-    return [
-        hit
-        for hit in hits
-        if holds_answer(question.answer_type, _conversation_text(hit, conversations, said))
-    ]
+    """The hits whose conversation (`evidence`: what it says, by hit) holds an answer of the
+    type asked for (a count, an amount, a date); all of them when the question expects no
+    particular type."""
+    return [hit for hit in hits if holds_answer(question.answer_type, evidence[hit.message_id])]
 
 
 def _addressed(
     hits: list[SearchHit],
+    evidence: dict[str, str],
     weights: dict[str, float],
-    conversations: dict[str, list[MessageRef]],
     vectors: WordVectors,
     said: Callable[[str], str],
 ) -> bool:
@@ -223,11 +218,7 @@ def _addressed(
     does, the answer quotes every hit that holds one (the best evidence may be the thread's
     opening post, the answer its reply)."""
     return any(
-        (
-            _stated_similarity(hit, said)
-            + coverage(weights, _conversation_text(hit, conversations, said), vectors)
-        )
-        / 2
+        (_stated_similarity(hit, said) + coverage(weights, evidence[hit.message_id], vectors)) / 2
         >= ADDRESSES
         for hit in hits
     )
