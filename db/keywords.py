@@ -21,9 +21,10 @@ def term_counts(conn: psycopg.Connection, terms: list[str], cap: int) -> list[in
 def word_counts(conn: psycopg.Connection, words: list[str], cap: int) -> dict[str, int]:
     """How many content messages of the workspace hold each word (lowercase letters and
     digits) in any form, counted up to `cap`: a message holds it when one of its indexed words
-    starts with the word's Snowball English stem ("gets" is known from "get", "announced" from
-    "announcement"); a word with digits, which the index holds split ("ggplot2" as the phrase
-    ggplot 2), is looked up as that phrase. 0 means no message ever mentions it."""
+    starts with the word's Snowball English stem ("gets" is known from "get", "announced"
+    from "announcement", "companies" from "company"); a word with digits, which the index
+    holds split ("ggplot2" as the phrase ggplot 2), is looked up as that phrase. 0 means no
+    message ever mentions it."""
     words = [w for w in dict.fromkeys(words) if w.isalnum() and w.isascii()]
     if not words:
         return {}
@@ -34,10 +35,17 @@ def word_counts(conn: psycopg.Connection, words: list[str], cap: int) -> dict[st
     ).fetchone()
     stems = row[0] if row else words
     queries = [
-        ("search_phrase", w) if not w.isalpha() else ("prefix", f"{stem}:*")
+        ("search_phrase", w) if not w.isalpha() else ("prefix", _prefixes(stem))
         for w, stem in zip(words, stems, strict=True)
     ]
     return dict(zip(words, _bounded_counts(conn, queries, cap), strict=True))
+
+
+def _prefixes(stem: str) -> str:
+    """A stem's forms as index prefixes (the index holds words unstemmed). Snowball turns a
+    final y into i ("company" and "companies" are "compani"), so such a stem is also looked up
+    with its y ("company", "shiny" in "shinyapps")."""
+    return f"{stem}:* | {stem[:-1]}y:*" if stem.endswith("i") else f"{stem}:*"
 
 
 # Each query is a constant the full-text index answers: a bounded count, so the planner reads

@@ -127,10 +127,14 @@ def test_words_are_counted_by_stem_and_by_the_index_tokens(stores: Stores):
         stores,
         _message(1, "The announcement: ggplot2 got faceting, and we get new themes"),
         _message(2, "Deploying on Friday, then we get lunch"),
+        _message(3, "Shiny! and https://someone.shinyapps.io/demo for the company"),
     )
     with stores.postgres.tenant(WS) as conn:
         counts = word_counts(
-            conn, ["announced", "gets", "ggplot2", "deploys", "password", "ggplot3", "pizza"], 5
+            conn,
+            ["announced", "gets", "ggplot2", "deploys", "password", "ggplot3", "pizza", "shiny"]
+            + ["companies", "shine"],
+            5,
         )
         capped = word_counts(conn, ["gets"], 1)
     assert counts == {
@@ -141,6 +145,9 @@ def test_words_are_counted_by_stem_and_by_the_index_tokens(stores: Stores):
         "password": 0,
         "ggplot3": 0,
         "pizza": 0,
+        "shiny": 1,  # stemmed "shini": found as "shiny" in "shinyapps"
+        "companies": 1,
+        "shine": 0,
     }
     assert capped == {"gets": 1}
 
