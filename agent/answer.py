@@ -132,8 +132,8 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
     hits = [] if unheard else _holding_answers(question, related, evidence)
     if hits and question.is_question and context.word_vectors is not None:
         weights = _word_weights(outcomes)
-        if not _addressed(hits, evidence, weights, context.word_vectors, said):
-            hits = []
+        addressing = _addressing(hits, evidence, weights, context.word_vectors, said)
+        hits = addressing and addressing + [hit for hit in hits if hit not in addressing]
     if not hits and not reacted:
         return _not_found(unheard, related)
     hits = [hit for hit in hits if _says_something(hit.text)] or hits
@@ -202,26 +202,29 @@ def _holding_answers(
     """The hits whose conversation (`evidence`: what it says, by hit) holds an answer of the
     type asked for (a count, an amount, a date); all of them when the question expects no
     particular type."""
-    return [hit for hit in hits if holds_answer(question.answer_type, evidence[hit.message_id])]
+    return [hit for hit in hits if holds_answer(question, evidence[hit.message_id])]
 
 
-def _addressed(
+def _addressing(
     hits: list[SearchHit],
     evidence: dict[str, str],
     weights: dict[str, float],
     vectors: WordVectors,
     said: Callable[[str], str],
-) -> bool:
-    """Whether a hit speaks of what the question asks, not only of its setting: two views of
+) -> list[SearchHit]:
+    """The hits that speak of what the question asks, not only of its setting: two views of
     the same evidence averaged (CombSUM, Fox and Shaw, TREC-2 1994), the message's closeness
-    in meaning and how much of the question's rarer words its conversation matches. Once one
-    does, the answer quotes every hit that holds one (the best evidence may be the thread's
-    opening post, the answer its reply)."""
-    return any(
-        (_stated_similarity(hit, said) + coverage(weights, evidence[hit.message_id], vectors)) / 2
-        >= ADDRESSES
-        for hit in hits
-    )
+    in meaning and how much of the question's rarer words its conversation matches. `compose`
+    quotes them first and the other hits that hold an answer after them (the best evidence may
+    be the thread's opening post, the answer its reply): a hit that shares only the question's
+    setting may rank first on meaning, and must not hide the one that passed."""
+
+    def score(hit: SearchHit) -> float:
+        return (
+            _stated_similarity(hit, said) + coverage(weights, evidence[hit.message_id], vectors)
+        ) / 2
+
+    return [hit for hit in hits if score(hit) >= ADDRESSES]
 
 
 def _stated_similarity(hit: SearchHit, said: Callable[[str], str]) -> float:

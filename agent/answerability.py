@@ -80,9 +80,10 @@ _MEASURES: dict[str, AnswerType] = {
 _MONTHS = "|".join(m.lower() for m in [*month_name[1:], *month_abbr[1:]])
 _TYPE_PATTERNS: dict[AnswerType, re.Pattern] = {
     # a quantity, units allowed ("40 people", "480ms", "50%"); not a year, nor part of a date,
-    # time, version, URL or id
+    # time, version, URL or id, nor an ordinal ("the 2nd edition": a rank, Li & Roth's NUM:ord)
     "count": re.compile(
-        r"(?<![\w./:-])(?!(?:19|20)\d\d\b)\d{1,7}(?:[.,]\d+)?(?![\d./:-])|\b(one|two|three|four|five|six|seven|eight|nine|ten"
+        r"(?<![\w./:-])(?!(?:19|20)\d\d\b)\d{1,7}(?:[.,]\d+)?(?![\d./:-]|st\b|nd\b|rd\b|th\b)"
+        r"|\b(one|two|three|four|five|six|seven|eight|nine|ten"
         r"|eleven|twelve|twenty|thirty|forty|fifty|hundred|dozens?|hundreds|thousands?)\b",
         re.I,
     ),
@@ -106,6 +107,8 @@ class Asked(BaseModel):
     # about a question asked in the workspace ("who asked to join remotely?"): what members
     # asked is then the answer, not only what they said
     about_asking: bool = False
+    # numbers the question itself states ("the ggplot2 2.0 cheat sheet"): given, not asked
+    given: list[str] = []
 
 
 def asked(question: str) -> Asked:
@@ -136,8 +139,14 @@ def asked(question: str) -> Asked:
                 focus=focus,
                 is_question=is_question,
                 about_asking=about_asking,
+                given=_values(answer_type, text),
             )
-    return Asked(answer_type=answer_type, is_question=is_question, about_asking=about_asking)
+    return Asked(
+        answer_type=answer_type,
+        is_question=is_question,
+        about_asking=about_asking,
+        given=_values(answer_type, text),
+    )
 
 
 def statements(text: str) -> str:
@@ -165,7 +174,27 @@ def _asks(sentence: str) -> bool:
     return any(_ASKING_WORD.match(word) for word in opening)
 
 
-def holds_answer(answer_type: AnswerType, text: str) -> bool:
-    """Whether `text` holds something of the expected type (anything does for "other")."""
+def holds_answer(question: Asked, text: str) -> bool:
+    """Whether `text` holds something of the type the question expects (anything does for
+    "other") that the question did not itself give: as answer extraction in open-domain QA
+    throws out candidates made of the question's own words (Lin et al., "Aranea", TREC 2002),
+    the "2.0" of "how many pages is the ggplot2 2.0 cheat sheet?" answers nothing."""
+    pattern = _TYPE_PATTERNS.get(question.answer_type)
+    if pattern is None:
+        return True
+    given = set(question.given)
+    return any(_normal(m.group()) not in given for m in pattern.finditer(text))
+
+
+def _values(answer_type: AnswerType, text: str) -> list[str]:
+    """The numbers of a count or amount question that the question states. Not dates: a
+    date pattern matches a part (the month of "June 18"), and an answer often narrows the
+    question's own date ("when in June 2016 ...?" "June 18")."""
     pattern = _TYPE_PATTERNS.get(answer_type)
-    return pattern is None or bool(pattern.search(text))
+    if answer_type not in ("count", "money") or pattern is None:
+        return []
+    return sorted({_normal(m.group()) for m in pattern.finditer(text)})
+
+
+def _normal(value: str) -> str:
+    return "".join(value.lower().split())

@@ -2,7 +2,7 @@
 
 import pytest
 
-from agent.answerability import asked, ends_asking, holds_answer, statements
+from agent.answerability import Asked, asked, ends_asking, holds_answer, statements
 from agent.contracts import Request
 from agent.runner import AgentRunner
 from db import Stores
@@ -29,7 +29,7 @@ from tests.conftest import HOUSTON
     ],
 )
 def test_the_answer_type_and_focus_of_a_question(question, answer_type, focus):
-    assert asked(question).model_dump() == {
+    assert asked(question).model_dump(exclude={"given"}) == {
         "answer_type": answer_type,
         "focus": focus,
         "is_question": True,
@@ -52,15 +52,26 @@ def test_a_search_phrase_is_told_from_a_question(text, is_question):
 
 
 def test_an_answer_of_the_type_asked_for():
-    assert holds_answer("count", "about 40 people came")
-    assert holds_answer("count", "~50% in monozygotic twins")
-    assert holds_answer("count", "p95 latency dropped from 480ms to 210ms")
-    assert not holds_answer("count", "the June 2016 data jam")
-    assert not holds_answer("count", "see https://meetup.com/events/231227184/ on 2016-06-13")
-    assert holds_answer("money", "tickets are $15") and holds_answer("money", "it is free")
-    assert not holds_answer("money", "tickets are on sale now")
-    assert holds_answer("date", "the deadline is March 3") and holds_answer("date", "Friday 7pm")
-    assert holds_answer("other", "anything at all")
+    count, money, date = (Asked(answer_type=t) for t in ("count", "money", "date"))
+    assert holds_answer(count, "about 40 people came")
+    assert holds_answer(count, "~50% in monozygotic twins")
+    assert holds_answer(count, "p95 latency dropped from 480ms to 210ms")
+    assert not holds_answer(count, "the June 2016 data jam")
+    assert not holds_answer(count, "the 2nd edition, out for our 100th meetup")
+    assert not holds_answer(count, "see https://meetup.com/events/231227184/ on 2016-06-13")
+    assert holds_answer(money, "tickets are $15") and holds_answer(money, "it is free")
+    assert not holds_answer(money, "tickets are on sale now")
+    assert holds_answer(date, "the deadline is March 3") and holds_answer(date, "Friday 7pm")
+    assert holds_answer(Asked(answer_type="other"), "anything at all")
+
+
+def test_a_number_the_question_gives_is_no_answer():
+    question = asked("How many pages long is the ggplot2 2.0 cheat sheet?")
+    assert question.given == ["2.0"]
+    assert not holds_answer(question, "Version 2.0 is out! Here's a new cheatsheet.")
+    assert holds_answer(question, "Version 2.0 is out! The cheatsheet has 2 pages.")
+    # a date may narrow the question's own date, so dates are never given
+    assert asked("When in June 2016 was the data jam?").given == []
 
 
 @pytest.mark.parametrize(
@@ -164,3 +175,22 @@ def test_a_conversation_that_ends_asking_reads_on_to_the_answer(houston: Stores)
     result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
     assert result.found
     assert any("loop scope" in point.text for s in result.draft.sections for point in s.points)
+
+
+def test_the_messages_that_address_the_question_are_quoted_first(houston: Stores):
+    """Closest in meaning is a later talk of a Shiny app for a paper, opened by "can you link
+    the paper to the shiny app?"; the message that says what was made while learning Shiny
+    matches all of the question's rarer words. The messages that pass the answer check lead
+    the answer, so that one is quoted, and a message that only asks never leads."""
+    question = "What app did someone make while learning Shiny?"
+    result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
+    assert result.found and "link the paper" not in result.draft.summary
+    quoted = [point.text for section in result.draft.sections for point in section.points]
+    assert any("MLS-Salary" in text for text in quoted)
+
+
+def test_a_number_the_question_names_is_not_its_answer(houston: Stores):
+    """Version 2.0 is all the ggplot2 cheat sheet's messages say of a number."""
+    question = "How many pages long is the ggplot2 2.0 cheat sheet?"
+    result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
+    assert not result.found
