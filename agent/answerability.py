@@ -119,13 +119,8 @@ def asked(question: str) -> Asked:
     lowered = text.lower()
     is_question = text.endswith("?") or bool(_QUESTION_START.match(lowered))
     about_asking = bool(_ASKING_VERB.search(lowered))
-    answer_type: AnswerType = "other"
-    if re.search(r"\b(price|cost|fee|charge|pay|paid|spend|spent|worth)s?\b", lowered):
-        answer_type = "money"
-    elif re.match(r"how\s+(many|much)\b", lowered) or re.search(r"\b(number|count) of\b", lowered):
-        answer_type = "count"
-    elif re.match(r"when\b", lowered) or re.search(r"\b(what|which) (date|day|time)\b", lowered):
-        answer_type = "date"
+    # a search phrase ("code to put the average charge in the title") wants messages, no value
+    answer_type = _answer_type(lowered) if is_question else "other"
     for pattern in _FOCUS:
         if match := pattern.match(text):
             words = content_words(match["np"])[:FOCUS_WORDS]
@@ -147,6 +142,17 @@ def asked(question: str) -> Asked:
         about_asking=about_asking,
         given=_values(answer_type, text),
     )
+
+
+def _answer_type(question: str) -> AnswerType:
+    """Li & Roth's coarse numeric classes, from the question's words (lowercased)."""
+    if re.search(r"\b(price|cost|fee|charge|pay|paid|spend|spent|worth)s?\b", question):
+        return "money"
+    if re.match(r"how\s+(many|much)\b", question) or re.search(r"\b(number|count) of\b", question):
+        return "count"
+    if re.match(r"when\b", question) or re.search(r"\b(what|which) (date|day|time)\b", question):
+        return "date"
+    return "other"
 
 
 def statements(text: str) -> str:

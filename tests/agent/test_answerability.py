@@ -51,6 +51,12 @@ def test_a_search_phrase_is_told_from_a_question(text, is_question):
     assert asked(text).is_question is is_question
 
 
+def test_a_search_phrase_expects_no_type_of_answer():
+    # the messages about it are what a phrase asks for, not an amount of money
+    assert asked("code to put the average charge per procedure in the title").answer_type == "other"
+    assert asked("What is the average charge per procedure?").answer_type == "money"
+
+
 def test_an_answer_of_the_type_asked_for():
     count, money, date = (Asked(answer_type=t) for t in ("count", "money", "date"))
     assert holds_answer(count, "about 40 people came")
