@@ -161,14 +161,17 @@ def statements(text: str) -> str:
     question-answer similarity, the two tasks of community question answering: Nakov et al.,
     "SemEval-2016 Task 3: Community Question Answering"); evidence of an answer is what is
     said, not what is asked."""
-    kept = [sentence for sentence in _SENTENCE_END.split(text) if not _asks(sentence)]
-    return " ".join(sentence for sentence in kept if sentence.strip())
+    return " ".join(sentence for sentence in _sentences(text) if not _asks(sentence))
 
 
 def ends_asking(text: str) -> bool:
     """Whether a message's last sentence is a question (what is said next may answer it)."""
-    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    sentences = _sentences(text)
     return bool(sentences) and _asks(sentences[-1])
+
+
+def _sentences(text: str) -> list[str]:
+    return [sentence for sentence in _SENTENCE_END.split(text) if sentence.strip()]
 
 
 def _asks(sentence: str) -> bool:
