@@ -32,7 +32,7 @@ def markdown(result: Result) -> str:
             if not quotes:
                 lines.append(f"- {point.text}{_refs(point.citations, numbers)}")
                 continue
-            lines.append(f"- **{point.text}**")
+            lines.append(f"- **{point.text}**{_refs(_shown(point, by_id), numbers)}")
             lines += [
                 f"  - \u201c{claim.quote}\u201d ({_who(source)}){_refs([claim], numbers)}"
                 for claim, source in quotes
@@ -63,7 +63,8 @@ def slack_blocks(result: Result) -> list[dict]:
         for point in section.points:
             quotes = _quotes(point, by_id)
             if quotes:
-                lines.append(f"• *{_escaped(point.text)}*")
+                links = "".join(f" {_link(by_id[c.message_id])}" for c in _shown(point, by_id))
+                lines.append(f"• *{_escaped(point.text)}*{links}")
                 lines += [
                     f"    \u203a \u201c{_escaped(claim.quote)}\u201d "
                     f"({_escaped(source.user or 'someone')}, {_link(source)})"
@@ -103,7 +104,13 @@ def html_page(result: Result) -> str:
                     f" <a href='{html.escape(source.permalink)}'>open</a></small></li>"
                     for claim, source in quotes
                 )
-                parts.append(f"<li><strong>{html.escape(point.text)}</strong><ul>{items}</ul></li>")
+                links = "".join(
+                    f" <a href='{html.escape(by_id[c.message_id].permalink)}'>open</a>"
+                    for c in _shown(point, by_id)
+                )
+                parts.append(
+                    f"<li><strong>{html.escape(point.text)}</strong>{links}<ul>{items}</ul></li>"
+                )
                 continue
             sources = " ".join(
                 f"<a href='{html.escape(by_id[c.message_id].permalink)}'>"
@@ -134,6 +141,17 @@ def _quotes(point: Point, by_id: dict[str, Citation]) -> list[tuple[Claim, Citat
         (claim, by_id[claim.message_id])
         for claim in point.citations
         if claim.quote and claim.quote not in point.text and claim.message_id in by_id
+    ]
+
+
+def _shown(point: Point, by_id: dict[str, Citation]) -> list[Claim]:
+    """The point's citations whose quote its text already shows (a newsletter headline drawn
+    from a quoted message): not quoted again, so linked from the text itself, or a source
+    would be listed that nothing in the body points to."""
+    return [
+        claim
+        for claim in point.citations
+        if claim.quote and claim.quote in point.text and claim.message_id in by_id
     ]
 
 
