@@ -5,13 +5,16 @@ The matching itself is `db.keywords.keyword_matches`, over PostgreSQL's full-tex
 
 import re
 
-# Words that carry no evidence on their own: question words, pronouns, fillers. Capitalised
-# at the start of a clause they are no names; in a message they are no shared content.
+# Words that carry no evidence on their own: question words, pronouns, fillers, and verbs of
+# saying (Levin's verbs of communication: in a chat every message was said, announced or
+# mentioned, so "what was announced about latency?" is about latency). Capitalised at the
+# start of a clause they are no names; in a message they are no shared content.
 STOPWORDS = frozenset(
     "what when where which while who why how did does doing done the with would could should "
     "about there their they them then than this that these those have from were into your "
     "yours said tell know anyone someone people thing things also just like make made been "
-    "being team company anything something everyone slack".split()
+    "being team company anything something everyone slack announce announced mention "
+    "mentioned discuss discussed talked".split()
 )
 _EXACT = re.compile(r"[A-Za-z]*\d[\w.-]*|[A-Z][A-Z0-9_-]{1,}|\w+[-_.]\w[\w.-]*")
 _NAME = re.compile(r"(?<=\s)[A-Z][A-Za-z]{2,}\b")  # Globex, GitHub, PyData: whole words

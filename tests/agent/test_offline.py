@@ -167,3 +167,12 @@ async def test_a_channel_named_by_a_bare_word_is_relaxed_when_it_holds_nothing(s
     assert [t.args.get("channels") for t in result.tool_calls if t.name == "semantic_search"] == [
         ["general"]
     ]
+
+
+async def test_a_verb_of_saying_names_no_topic(sample_stores: Stores):
+    """No message says "announced"; the question is about latency, which one announces."""
+    result = await run_agent(
+        sample_stores, Request(task="answer", question="What was announced about latency?")
+    )
+    assert result.found
+    assert "p95 API latency dropped from 480 ms to 190 ms" in result.draft.summary
