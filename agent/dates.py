@@ -1,4 +1,5 @@
-"""Time windows from what people type: `7d`, `2016-07-01`, "last week", "yesterday", "in March"."""
+"""Time windows from what people type: `7d`, `2016-07-01`, "last week", "yesterday", "in March",
+"the first week of March"."""
 
 import re
 from calendar import month_name
@@ -9,6 +10,11 @@ _UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=
 # a date followed by a noun, not by a preposition or the end: "the May 2015 meetup"
 _ATTRIBUTIVE = re.compile(r"\s+(?!(?:and|or|to|in|on|at|for|of|from|with|by|about)\b)[a-z#]")
 _MONTHS = {name.lower(): n for n, name in enumerate(month_name) if name}
+_ORDINALS = ["first", "second", "third", "fourth", "last"]
+# "the first week of March" (a window, and no topic: `intent` takes it out of the search)
+WEEK_OF_MONTH = re.compile(
+    rf"\b(?:the\s+)?({'|'.join(_ORDINALS)})\s+week\s+of\s+({'|'.join(_MONTHS)})\b", re.I
+)
 
 
 def parse_moment(value: str, now: datetime) -> datetime:
@@ -32,6 +38,8 @@ def window_in(text: str, now: datetime) -> tuple[datetime | None, datetime | Non
     """The time window a question names, or (None, None)."""
     lowered = text.lower()
     today = _midnight(now.date())
+    if week := _week_of_month(lowered, now):
+        return week
     if "yesterday" in lowered:
         return today - timedelta(days=1), today
     if "today" in lowered:
@@ -66,11 +74,31 @@ def window_in(text: str, now: datetime) -> tuple[datetime | None, datetime | Non
         return start, end
     if match := re.search(r"\bin (" + months + r")\b", lowered):
         month = _MONTHS[match[1]]
-        return _month(now.year if month <= now.month else now.year - 1, month)
+        return _month(_latest_year(month, now), month)
     if match := re.search(r"\b(?:in|during)\s+((?:19|20)\d{2})\b", lowered):
         year = int(match[1])
         return _midnight(date(year, 1, 1)), _midnight(date(year + 1, 1, 1))
     return None, None
+
+
+def _week_of_month(lowered: str, now: datetime) -> tuple[datetime, datetime] | None:
+    """ "the first week of March [2024]": days 1-7 of the month (the second, 8-14; the last, its
+    final seven days), of the last such month when no year is named."""
+    match = re.search(WEEK_OF_MONTH.pattern + r"(?:\s+(\d{4}))?", lowered)
+    if not match:
+        return None
+    month = _MONTHS[match[2]]
+    year = int(match[3]) if match[3] else _latest_year(month, now)
+    end = _month(year, month)[1]
+    if match[1] == "last":
+        return end - timedelta(weeks=1), end
+    start = _midnight(date(year, month, 1)) + timedelta(weeks=_ORDINALS.index(match[1]))
+    return start, min(end, start + timedelta(weeks=1))
+
+
+def _latest_year(month: int, now: datetime) -> int:
+    """The year of the last such month up to now ("in November", said in March)."""
+    return now.year if month <= now.month else now.year - 1
 
 
 def _shifted(start: datetime, months: int) -> tuple[int, int]:

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from agent.dates import window_in
+from agent.dates import WEEK_OF_MONTH, window_in
 from db.models import ChannelEventKind
 
 # A pull request named in text: "PR 1234", "pull request #12", ".../pull/1234", "#1234" (also
@@ -120,6 +120,7 @@ def read_intent(
         topic = re.sub(rf"(?<![\w@]){re.escape(word)}\b", " ", topic)
     topic = _SAID.sub(" ", topic)
     if since or until:
+        topic = WEEK_OF_MONTH.sub(" ", topic)
         topic = _FILLER.sub(" ", re.sub(r"\d{4}-\d{2}-\d{2}|\b(19|20)\d{2}\b", " ", topic))
     topic = re.sub(r"\s+", " ", topic).strip(" ?.,") or question
     hints = [c for c in channels if not re.search(rf"#{re.escape(c)}(?![\w-])", question)]

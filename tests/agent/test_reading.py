@@ -46,6 +46,10 @@ def test_parse_moment_refuses_prose_with_a_hint():
         ("Which venue was the August 2015 data jam waiting on?", "2015-07-01", "2015-10-01"),
         ("who spoke at the December 2015 meetup", "2015-11-01", "2016-02-01"),
         ("the talks of December 2015 and later", "2015-12-01", "2016-01-01"),
+        # a week of a month: its days 1-7, 8-14, ...; the last, its final seven days
+        ("Anything about Globex in the first week of March?", "2024-03-01", "2024-03-08"),
+        ("what shipped in the second week of March 2016", "2016-03-08", "2016-03-15"),
+        ("the last week of February 2024", "2024-02-23", "2024-03-01"),  # not "last week"
     ],
 )
 def test_window_in(question: str, since: str | None, until: str | None):
@@ -73,6 +77,15 @@ def test_read_intent_resolves_channels_people_and_prs():
     assert intent.urls == ["https://github.com/acme/webapp/pull/1250"]
     assert intent.since == datetime(2024, 3, 11, tzinfo=UTC)
     assert "deploys" not in intent.topic and "alice" not in intent.topic
+
+
+def test_a_week_of_a_month_is_a_window_not_a_topic():
+    intent = read_intent("Anything about Globex in the first week of March?", [], {}, {}, NOW)
+    assert intent.topic == "Anything about Globex"
+    assert (intent.since, intent.until) == (
+        datetime(2024, 3, 1, tzinfo=UTC),
+        datetime(2024, 3, 8, tzinfo=UTC),
+    )
 
 
 def test_a_real_name_part_counts_only_when_capitalised():
