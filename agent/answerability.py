@@ -121,23 +121,17 @@ def asked(question: str) -> Asked:
     about_asking = bool(_ASKING_VERB.search(lowered))
     # a search phrase ("code to put the average charge in the title") wants messages, no value
     answer_type = _answer_type(lowered) if is_question else "other"
-    for pattern in _FOCUS:
-        if match := pattern.match(text):
-            words = content_words(match["np"])[:FOCUS_WORDS]
-            for word in words:
-                if answer_type == "other" and word in _MEASURES:
-                    answer_type = _MEASURES[word]
-            things = [w for w in words if w not in _MEASURES]
-            focus = things[-1] if things else None
-            return Asked(
-                answer_type=answer_type,
-                focus=focus,
-                is_question=is_question,
-                about_asking=about_asking,
-                given=_values(answer_type, text),
-            )
+    focus = None
+    if match := next((m for pattern in _FOCUS if (m := pattern.match(text))), None):
+        words = content_words(match["np"])[:FOCUS_WORDS]
+        for word in words:
+            if answer_type == "other" and word in _MEASURES:
+                answer_type = _MEASURES[word]
+        things = [w for w in words if w not in _MEASURES]
+        focus = things[-1] if things else None
     return Asked(
         answer_type=answer_type,
+        focus=focus,
         is_question=is_question,
         about_asking=about_asking,
         given=_values(answer_type, text),
@@ -199,10 +193,9 @@ def _values(answer_type: AnswerType, text: str) -> list[str]:
     """The numbers of a count or amount question that the question states. Not dates: a
     date pattern matches a part (the month of "June 18"), and an answer often narrows the
     question's own date ("when in June 2016 ...?" "June 18")."""
-    pattern = _TYPE_PATTERNS.get(answer_type)
-    if answer_type not in ("count", "money") or pattern is None:
+    if answer_type not in ("count", "money"):
         return []
-    return sorted({_normal(m.group()) for m in pattern.finditer(text)})
+    return sorted({_normal(m.group()) for m in _TYPE_PATTERNS[answer_type].finditer(text)})
 
 
 def _normal(value: str) -> str:

@@ -13,7 +13,9 @@ _MONTHS = {name.lower(): n for n, name in enumerate(month_name) if name}
 _ORDINALS = ["first", "second", "third", "fourth", "last"]
 # "the first week of March" (a window, and no topic: `intent` takes it out of the search)
 WEEK_OF_MONTH = re.compile(
-    rf"\b(?:the\s+)?({'|'.join(_ORDINALS)})\s+week\s+of\s+({'|'.join(_MONTHS)})\b", re.I
+    rf"\b(?:the\s+)?({'|'.join(_ORDINALS)})\s+week\s+of\s+({'|'.join(_MONTHS)})\b"
+    r"(?:\s+(\d{4})\b)?",
+    re.I,
 )
 
 
@@ -84,7 +86,7 @@ def window_in(text: str, now: datetime) -> tuple[datetime | None, datetime | Non
 def _week_of_month(lowered: str, now: datetime) -> tuple[datetime, datetime] | None:
     """ "the first week of March [2024]": days 1-7 of the month (the second, 8-14; the last, its
     final seven days), of the last such month when no year is named."""
-    match = re.search(WEEK_OF_MONTH.pattern + r"(?:\s+(\d{4}))?", lowered)
+    match = WEEK_OF_MONTH.search(lowered)
     if not match:
         return None
     month = _MONTHS[match[2]]
