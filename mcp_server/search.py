@@ -133,6 +133,7 @@ def _sides(
         )
         size = _filter_size(conn, filters) if side != "keyword" else None
         weights = _term_weights(conn, terms, total or 0) if terms else []
+        terms, weights = _evidence_terms(terms, weights)
         keyword = keyword_matches(conn, terms, weights, filters, depth)
     similarity: dict[str, float] = {}
     strategy = "none"
@@ -306,9 +307,21 @@ def _term_weights(conn: psycopg.Connection, terms: list[str], total: int) -> lis
     messages (Chroma's count: the planner's estimate under row-level security is far off), as
     a share of a term held by one message only. A message's evidence is the sum over the terms
     it holds, at most 1: one rare code is strong evidence however many common words the
-    question also has, and common words add little however many there are."""
+    question also has. A term held by more than COMMON_SHARE of the messages (and by more than
+    one) is no evidence at all, as a document-frequency stop list cuts it (Luhn's upper
+    cut-off): "US" matched as the "us" of every third message, and an idf share of ~0.46 at
+    that count lifted each of them above the message that answered."""
     total = max(total, 1)
-    return _rarities(term_counts(conn, terms, max(int(total * COMMON_SHARE), 1)), total)
+    common = max(int(total * COMMON_SHARE), 1)
+    counts = term_counts(conn, terms, common + 1)
+    rarities = _rarities(counts, total)
+    return [0.0 if n > common else r for n, r in zip(counts, rarities, strict=True)]
+
+
+def _evidence_terms(terms: list[str], weights: list[float]) -> tuple[list[str], list[float]]:
+    """The terms that weigh something, with their weights: a common one matches no message."""
+    kept = [(t, w) for t, w in zip(terms, weights, strict=True) if w > 0]
+    return [t for t, _ in kept], [w for _, w in kept]
 
 
 def _rarities(counts: list[int], total: int) -> list[float]:

@@ -219,8 +219,15 @@ def test_fusion_keeps_a_clearly_better_meaning_and_lifts_rare_evidence():
     ]
 
 
-def test_a_term_many_messages_hold_weighs_less(tools: WorkspaceTools):
+def test_a_term_many_messages_hold_is_no_evidence(tools: WorkspaceTools):
+    """A term past the document-frequency cut-off weighs nothing and matches nothing; a rare
+    code weighs the most."""
     with tools.stores.postgres.tenant(tools.workspace_id) as conn:
         total = tools.stores.vectors.count(tools.workspace_id)
         common, rare = search._term_weights(conn, ["the", "WEB-311"], total)
-    assert 0 <= common < rare <= 1
+    assert common == 0 < rare <= 1
+    found = tools.semantic_search(SearchArgs(query='"the" WEB-311', limit=10))
+    matched = [hit for hit in found.hits if "keyword" in hit.matched_by]
+    # the code's message and its thread's replies (whose context holds it), nothing else
+    root = next(hit for hit in matched if "WEB-311" in hit.text)
+    assert all((hit.thread_ts or hit.ts) == root.ts for hit in matched)
