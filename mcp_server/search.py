@@ -36,6 +36,7 @@ FUSION_WEIGHT = 0.75
 # A term's frequency is counted up to this share of the workspace: past it, the term is common
 # and its weight is near nothing whatever its exact count.
 COMMON_SHARE = 0.05
+RARE_ANYWHERE = 5  # a term held by this few messages is rare in any workspace, even a tiny one
 EXACT_WORD_COUNTS = 2000  # a query word's messages are counted up to this many
 EXACT_CANDIDATES = 2000  # at most this many kept ids are read from PostgreSQL and scored exactly
 # Kept ids are read up front only when the planner expects at most this many: reading 2,001 ids
@@ -118,9 +119,6 @@ def _sides(
     matches it did not reach) and the keyword side (evidence in [0, 1] by id, best first).
     `total`, the workspace's message count, is read from Chroma when not given and needed."""
     terms = keyword_terms(args.query) if side != "semantic" else []
-    # fusion can lift a deeper vector hit that also matches a term; without terms, and for the
-    # vector side alone, only the top `limit` can be returned (and a shallower query is cheaper)
-    depth = max(args.limit * 3, 30) if terms and side == "hybrid" else args.limit
     if total is None and terms:
         total = stores.vectors.count(workspace_id)  # no pooled connection held
     with stores.postgres.tenant(workspace_id) as conn:
@@ -134,6 +132,9 @@ def _sides(
         size = _filter_size(conn, filters) if side != "keyword" else None
         weights = _term_weights(conn, terms, total or 0) if terms else []
         terms, weights = _evidence_terms(terms, weights)
+        # fusion can lift a deeper vector hit that also matches a term; without terms, and for
+        # the vector side alone, only the top `limit` can be returned (and shallower is cheaper)
+        depth = max(args.limit * 3, 30) if terms and side == "hybrid" else args.limit
         keyword = keyword_matches(conn, terms, weights, filters, depth)
     similarity: dict[str, float] = {}
     strategy = "none"
@@ -308,13 +309,13 @@ def _term_weights(conn: psycopg.Connection, terms: list[str], total: int) -> lis
     a share of a term held by one message only. A message's evidence is the sum over the terms
     it holds, at most 1: one rare code is strong evidence however many common words the
     question also has. A term held by more than COMMON_SHARE of the messages (and by more than
-    one) is no evidence at all, as a document-frequency stop list cuts it (Luhn's upper
+    RARE_ANYWHERE) is no evidence at all, as a document-frequency stop list cuts it (Luhn's upper
     cut-off): "US" matched as the "us" of every third message, and an idf share of ~0.46 at
     that count lifted each of them above the message that answered."""
-    total = max(total, 1)
-    common = max(int(total * COMMON_SHARE), 1)
+    common = max(int(total * COMMON_SHARE), RARE_ANYWHERE)
     counts = term_counts(conn, terms, common + 1)
-    rarities = _rarities(counts, total)
+    # Chroma may count fewer messages than PostgreSQL holds (an ingest under way)
+    rarities = _rarities(counts, max(total, *counts, 1))
     return [0.0 if n > common else r for n, r in zip(counts, rarities, strict=True)]
 
 

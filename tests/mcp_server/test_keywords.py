@@ -10,6 +10,7 @@ from db.keywords import keyword_query, word_counts
 from db.models import Channel, Message
 from ingest.vector_sync import drain
 from ingest.writer import write_messages
+from mcp_server import search
 from mcp_server.contracts import SearchArgs
 from mcp_server.search import ranked_ids, search_sides
 from tests.helpers import empty_workspace, numbered_messages
@@ -152,10 +153,12 @@ def test_words_are_counted_by_stem_and_by_the_index_tokens(stores: Stores):
     assert capped == {"gets": 1}
 
 
-def test_hybrid_scores_every_vector_candidate_for_the_terms_too(stores: Stores):
+def test_hybrid_scores_every_vector_candidate_for_the_terms_too(stores: Stores, monkeypatch):
     # 40 newer messages hold the term, so its keyword list stops at its depth (30) before the
     # oldest; the vector side's best candidate is that oldest one, and it is scored for the
-    # term all the same, as a convex combination needs
+    # term all the same, as a convex combination needs. (Every message holds the term here:
+    # no share of the workspace makes it common, as only a large workspace could show.)
+    monkeypatch.setattr(search, "COMMON_SHARE", 1.0)
     empty_workspace(stores, WS)
     newer = [_message(n, f"ZETA-7 build {n} finished", day=2 + n % 20) for n in range(1, 41)]
     target = _message(50, "ZETA-7 rollback: the canary failed, we restored last release", day=1)
