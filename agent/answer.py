@@ -131,7 +131,7 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
     unheard = _unheard(question, outcomes)
     hits = [] if unheard else _holding_answers(question, related, evidence)
     if hits and question.is_question and context.word_vectors is not None:
-        weights = _word_weights(outcomes)
+        weights = _word_weights(outcomes, question)
         addressing = _addressing(hits, evidence, weights, context.word_vectors, said)
         hits = addressing and addressing + [hit for hit in hits if hit not in addressing]
     if not hits and not reacted:
@@ -156,10 +156,12 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
         if len(sections) == THREADS_TO_OPEN + bool(reacted):
             break
     best = reacted[0] if reacted else hits[0]
-    summary = (
-        f"The closest answer is from {best.user or 'someone'} in #{best.channel} "
-        f"on {best.time:%Y-%m-%d}: \u201c{' '.join(best.text.split())}\u201d"
-    )
+    who = best.user or "someone"
+    said = f"on {best.time:%Y-%m-%d}: \u201c{' '.join(best.text.split())}\u201d"
+    if question.answer_type == "channel":  # the place is the answer: it leads
+        summary = f"In #{best.channel}: {who} wrote {said}"
+    else:
+        summary = f"The closest answer is from {who} in #{best.channel} {said}"
     return Draft(found=True, summary=summary, sections=sections)
 
 
@@ -180,6 +182,8 @@ def _unheard(question: Asked, outcomes: list[ToolOutcome]) -> list[str]:
     for o in done(outcomes, "semantic_search"):
         unknown.update(SearchResult.model_validate(o.data).unknown_words)
         asked_words.update(content_words(o.args["query"]))
+    unknown.difference_update(question.type_words)
+    asked_words.difference_update(question.type_words)
     if question.focus in unknown:
         return [question.focus]
     if asked_words and len(unknown) / len(asked_words) >= UNKNOWN_SHARE:
@@ -240,12 +244,13 @@ def _conversation_text(
     return " ".join(said(m.text) for m in conversations.get(hit.message_id, [hit]))
 
 
-def _word_weights(outcomes: list[ToolOutcome]) -> dict[str, float]:
-    """How rare each searched word is in the workspace, as the searches reported it."""
+def _word_weights(outcomes: list[ToolOutcome], question: Asked) -> dict[str, float]:
+    """How rare each searched word is in the workspace, as the searches reported it; not the
+    words that only name the kind of answer."""
     weights: dict[str, float] = {}
     for o in done(outcomes, "semantic_search"):
         weights |= SearchResult.model_validate(o.data).word_weights
-    return weights
+    return {w: weight for w, weight in weights.items() if w not in question.type_words}
 
 
 def _not_found(unheard: list[str], related: list[SearchHit]) -> Draft:

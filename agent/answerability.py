@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from mcp_server.keywords import content_words
 
-AnswerType = Literal["count", "money", "date", "other"]
+AnswerType = Literal["count", "money", "date", "channel", "other"]
 FOCUS_WORDS = 3  # a focus is a short noun phrase; what follows is the rest of the question
 
 _DETERMINER = r"(?:the|a|an|our|your|their|his|her|its|this|that|\w+'s)\s+"
@@ -77,6 +77,9 @@ _MEASURES: dict[str, AnswerType] = {
     **dict.fromkeys("price cost fee".split(), "money"),
     **dict.fromkeys("date time day year".split(), "date"),
 }
+# "Which channel ...": the answer is where messages were said (a hit's channel), not something
+# they say; the word names the kind of answer, as "number" does, and is no topic word.
+_CHANNEL_ASKED = re.compile(r"\b(?:which|what)\s+(?:slack\s+)?(channels?)\b")
 _MONTHS = "|".join(m.lower() for m in [*month_name[1:], *month_abbr[1:]])
 _TYPE_PATTERNS: dict[AnswerType, re.Pattern] = {
     # a quantity, units allowed ("40 people", "480ms", "50%"); not a year, nor part of a date,
@@ -109,6 +112,9 @@ class Asked(BaseModel):
     about_asking: bool = False
     # numbers the question itself states ("the ggplot2 2.0 cheat sheet"): given, not asked
     given: list[str] = []
+    # words that name the kind of answer, not the topic ("channel" in "which channel gets the
+    # deploy notifications?"): no message need say them
+    type_words: list[str] = []
 
 
 def asked(question: str) -> Asked:
@@ -121,13 +127,14 @@ def asked(question: str) -> Asked:
     about_asking = bool(_ASKING_VERB.search(lowered))
     # a search phrase ("code to put the average charge in the title") wants messages, no value
     answer_type = _answer_type(lowered) if is_question else "other"
+    type_words = _type_words(answer_type, lowered)
     focus = None
     if match := next((m for pattern in _FOCUS if (m := pattern.match(text))), None):
         words = content_words(match["np"])[:FOCUS_WORDS]
         for word in words:
             if answer_type == "other" and word in _MEASURES:
                 answer_type = _MEASURES[word]
-        things = [w for w in words if w not in _MEASURES]
+        things = [w for w in words if w not in _MEASURES and w not in type_words]
         focus = things[-1] if things else None
     return Asked(
         answer_type=answer_type,
@@ -135,11 +142,15 @@ def asked(question: str) -> Asked:
         is_question=is_question,
         about_asking=about_asking,
         given=_values(answer_type, text),
+        type_words=type_words,
     )
 
 
 def _answer_type(question: str) -> AnswerType:
-    """Li & Roth's coarse numeric classes, from the question's words (lowercased)."""
+    """Li & Roth's coarse numeric classes, and Slack's own place (a channel), from the
+    question's words (lowercased)."""
+    if _CHANNEL_ASKED.search(question):
+        return "channel"
     if re.search(r"\b(price|cost|fee|charge|pay|paid|spend|spent|worth)s?\b", question):
         return "money"
     if re.match(r"how\s+(many|much)\b", question) or re.search(r"\b(number|count) of\b", question):
@@ -147,6 +158,12 @@ def _answer_type(question: str) -> AnswerType:
     if re.match(r"when\b", question) or re.search(r"\b(what|which) (date|day|time)\b", question):
         return "date"
     return "other"
+
+
+def _type_words(answer_type: AnswerType, question: str) -> list[str]:
+    if answer_type == "channel" and (match := _CHANNEL_ASKED.search(question)):
+        return [match[1]]
+    return []
 
 
 def statements(text: str) -> str:

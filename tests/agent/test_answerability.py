@@ -10,6 +10,25 @@ from tests.conftest import HOUSTON
 
 
 @pytest.mark.parametrize(
+    "question",
+    [
+        "Which channel gets the deploy notifications?",
+        "In which channel did people give feedback on the flights animation?",
+        "What Slack channels talk about hiring?",
+    ],
+)
+def test_a_channel_question_asks_for_a_place_and_its_word_is_no_topic(question):
+    question_asked = asked(question)
+    assert question_asked.answer_type == "channel"
+    assert question_asked.type_words in (["channel"], ["channels"])
+    assert question_asked.focus is None
+
+
+def test_a_count_of_channels_is_a_count():
+    assert asked("How many channels were archived in 2016?").answer_type == "count"
+
+
+@pytest.mark.parametrize(
     ("question", "answer_type", "focus"),
     [
         ("What is the Wi-Fi password at the venue?", "other", "password"),
@@ -29,7 +48,7 @@ from tests.conftest import HOUSTON
     ],
 )
 def test_the_answer_type_and_focus_of_a_question(question, answer_type, focus):
-    assert asked(question).model_dump(exclude={"given"}) == {
+    assert asked(question).model_dump(exclude={"given", "type_words"}) == {
         "answer_type": answer_type,
         "focus": focus,
         "is_question": True,

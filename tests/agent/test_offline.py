@@ -169,6 +169,15 @@ async def test_a_channel_named_by_a_bare_word_is_relaxed_when_it_holds_nothing(s
     ]
 
 
+async def test_which_channel_is_answered_with_the_channel_first(sample_stores: Stores):
+    """No message says "channel": the word names the answer, a place, and the answer leads
+    with the channel the incident was discussed in."""
+    question = "Which channel discussed the API 502 incident?"
+    result = await run_agent(sample_stores, Request(task="answer", question=question))
+    assert result.found
+    assert result.draft.summary.startswith("In #deploys:")
+
+
 async def test_a_verb_of_saying_names_no_topic(sample_stores: Stores):
     """No message says "announced"; the question is about latency, which one announces."""
     result = await run_agent(
