@@ -63,6 +63,7 @@ _WORD = re.compile(r"[^\W_]{2,}")
 # conversation analysis: Schegloff and Sacks, "Opening up Closings", 1973).
 CONTEXT_MESSAGES = 4
 CONTEXT_SECONDS = 3600
+QUOTED_PER_HIT = 6  # messages quoted of one hit's conversation
 DIGEST_WINDOW = timedelta(days=7)
 
 MAX_STEPS = 6  # a digest reads history pages
@@ -140,21 +141,11 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
     sections: list[Section] = []
     if reacted:
         sections.append(Section(title="Most reacted", points=[quote_point(m) for m in reacted[:3]]))
-    shown: set[str] = set()
-    for hit in hits:
-        if hit.message_id in shown:
-            continue
-        if hits[0].score and hit.score < hits[0].score * ALSO_SHOWN:
-            break  # what is left is much weaker than the answer: noise to a reader
-        messages = conversations.get(hit.message_id, [hit])
-        fresh = [m for m in messages if m.message_id not in shown]
-        shown.update(m.message_id for m in fresh)
-        title = f"#{hit.channel}, {fresh[0].time:%Y-%m-%d}" + (
-            " (conversation)" if len(fresh) > 1 else ""
+    for quoted in _quoted_conversations(hits, conversations):
+        title = f"#{quoted[0].channel}, {quoted[0].time:%Y-%m-%d}" + (
+            " (conversation)" if len(quoted) > 1 else ""
         )
-        sections.append(Section(title=title, points=[quote_point(m) for m in fresh[:6]]))
-        if len(sections) == THREADS_TO_OPEN + bool(reacted):
-            break
+        sections.append(Section(title=title, points=[quote_point(m) for m in quoted]))
     best = reacted[0] if reacted else hits[0]
     who = best.user or "someone"
     said = f"on {best.time:%Y-%m-%d}: \u201c{' '.join(best.text.split())}\u201d"
@@ -163,6 +154,49 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
     else:
         summary = f"The closest answer is from {who} in #{best.channel} {said}"
     return Draft(found=True, summary=summary, sections=sections)
+
+
+def _quoted_conversations(
+    hits: list[SearchHit], conversations: dict[str, list[MessageRef]]
+) -> list[list[MessageRef]]:
+    """What the answer quotes: the conversations of the best hits (up to THREADS_TO_OPEN, none
+    much weaker than the first), each message once and in the order it was said. Before
+    threads, two hits a few minutes apart in one channel are one conversation to a reader (the
+    opening post and the link it introduces), so they are quoted as one, not cut in two."""
+    groups: list[list[MessageRef]] = []
+    shown: set[str] = set()
+    for hit in hits:
+        if hit.message_id in shown:
+            continue
+        if hits[0].score and hit.score < hits[0].score * ALSO_SHOWN:
+            break  # what is left is much weaker than the answer: noise to a reader
+        messages = conversations.get(hit.message_id, [hit])
+        fresh = [m for m in messages if m.message_id not in shown][:QUOTED_PER_HIT]
+        shown.update(m.message_id for m in fresh)
+        near = next((g for g in groups if _same_conversation(g, fresh)), None)
+        if near is not None:
+            near.extend(fresh)
+            near.sort(key=lambda m: m.time)
+            continue
+        groups.append(fresh)
+        if len(groups) == THREADS_TO_OPEN:
+            break
+    return groups
+
+
+def _same_conversation(group: list[MessageRef], messages: list[MessageRef]) -> bool:
+    """Whether messages outside any thread belong with a quoted group: the same channel, and
+    said within CONTEXT_SECONDS of it."""
+    if not messages or any(m.thread_ts for m in [*group, *messages]):
+        return False
+    if group[0].channel_id != messages[0].channel_id:
+        return False
+    start, end = group[0].time, group[-1].time
+    return all(
+        (start - m.time).total_seconds() <= CONTEXT_SECONDS
+        and (m.time - end).total_seconds() <= CONTEXT_SECONDS
+        for m in messages
+    )
 
 
 def _says_something(text: str) -> bool:
