@@ -171,8 +171,9 @@ def _quoted_conversations(
         if hits[0].score and hit.score < hits[0].score * ALSO_SHOWN:
             break  # what is left is much weaker than the answer: noise to a reader
         messages = conversations.get(hit.message_id, [hit])
-        fresh = [m for m in messages if m.message_id not in shown][:QUOTED_PER_HIT]
-        shown.update(m.message_id for m in fresh)
+        fresh = [m for m in messages if m.message_id not in shown]
+        shown.update(m.message_id for m in fresh)  # the rest of a long thread is not re-quoted
+        fresh = fresh[:QUOTED_PER_HIT]
         near = next((g for g in groups if _same_conversation(g, fresh)), None)
         if near is not None:
             near.extend(fresh)

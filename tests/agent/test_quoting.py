@@ -52,3 +52,11 @@ def test_threads_and_weak_hits_stay_apart():
     hits = [_hit(parent, 0.9), _hit(beside, 0.8), _hit(weak, 0.5)]  # 0.5 < 0.7 of the best
     conversations = {parent.message_id: [parent, reply]}
     assert _ids(_quoted_conversations(hits, conversations)) == _ids([[parent, reply], [beside]])
+
+
+def test_a_long_thread_is_quoted_once_however_many_of_its_messages_are_hits():
+    parent = _ref(1, 0, thread_ts=f"{1462585001}.000000")
+    thread = [parent, *(_ref(n, n, thread_ts=parent.ts) for n in range(2, 10))]
+    hits = [_hit(parent, 0.9), _hit(thread[-1], 0.85)]  # the last reply is past the quoted six
+    conversations = {m.message_id: thread for m in thread}
+    assert _ids(_quoted_conversations(hits, conversations)) == _ids([thread[:6]])
