@@ -126,8 +126,12 @@ def asked(question: str) -> Asked:
     is_question = text.endswith("?") or bool(_QUESTION_START.match(lowered))
     about_asking = bool(_ASKING_VERB.search(lowered))
     # a search phrase ("code to put the average charge in the title") wants messages, no value
-    answer_type = _answer_type(lowered) if is_question else "other"
-    type_words = _type_words(answer_type, lowered)
+    channel = _CHANNEL_ASKED.search(lowered) if is_question else None
+    type_words = [channel[1]] if channel else []
+    if channel:
+        answer_type: AnswerType = "channel"
+    else:
+        answer_type = _answer_type(lowered) if is_question else "other"
     focus = None
     if match := next((m for pattern in _FOCUS if (m := pattern.match(text))), None):
         words = content_words(match["np"])[:FOCUS_WORDS]
@@ -147,10 +151,7 @@ def asked(question: str) -> Asked:
 
 
 def _answer_type(question: str) -> AnswerType:
-    """Li & Roth's coarse numeric classes, and Slack's own place (a channel), from the
-    question's words (lowercased)."""
-    if _CHANNEL_ASKED.search(question):
-        return "channel"
+    """Li & Roth's coarse numeric classes, from the question's words (lowercased)."""
     if re.search(r"\b(price|cost|fee|charge|pay|paid|spend|spent|worth)s?\b", question):
         return "money"
     if re.match(r"how\s+(many|much)\b", question) or re.search(r"\b(number|count) of\b", question):
@@ -158,12 +159,6 @@ def _answer_type(question: str) -> AnswerType:
     if re.match(r"when\b", question) or re.search(r"\b(what|which) (date|day|time)\b", question):
         return "date"
     return "other"
-
-
-def _type_words(answer_type: AnswerType, question: str) -> list[str]:
-    if answer_type == "channel" and (match := _CHANNEL_ASKED.search(question)):
-        return [match[1]]
-    return []
 
 
 def statements(text: str) -> str:
