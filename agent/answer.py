@@ -148,11 +148,11 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
         sections.append(Section(title=title, points=[quote_point(m) for m in quoted]))
     best = reacted[0] if reacted else hits[0]
     who = best.user or "someone"
-    said = f"on {best.time:%Y-%m-%d}: \u201c{' '.join(best.text.split())}\u201d"
+    words = f"on {best.time:%Y-%m-%d}: \u201c{' '.join(best.text.split())}\u201d"
     if question.answer_type == "channel":  # the place is the answer: it leads
-        summary = f"In #{best.channel}: {who} wrote {said}"
+        summary = f"In #{best.channel}: {who} wrote {words}"
     else:
-        summary = f"The closest answer is from {who} in #{best.channel} {said}"
+        summary = f"The closest answer is from {who} in #{best.channel} {words}"
     return Draft(found=True, summary=summary, sections=sections)
 
 
