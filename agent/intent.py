@@ -15,6 +15,12 @@ _URL = re.compile(r"https?://[^\s>|]+")
 _DIGEST = re.compile(
     r"\b(summari[sz]e|summary|digest|newsletter|recap|highlights|catch me up)\b", re.I
 )
+_DIGEST_NAME_WORDS = 2  # what a digest may be of, before its word: "customer feedback digest"
+# The words a request for a digest may open with: "give me a quick recap", "can you summarise"
+_REQUEST_WORDS = frozenset(
+    "please can could would will you give send write make draft show me us i i'd want need "
+    "like to a an the our my quick short brief weekly daily monthly what are were is".split()
+)
 # "what happened in #deploys last week" asks for a digest; "what happened with v2.14.0" does not
 _HAPPENED = re.compile(r"^\s*what(?:'s| has)? happen(?:ed|ing)\s*$", re.I)
 # emoji reactions, not "how did Oleg react to the rewording"
@@ -133,13 +139,26 @@ def read_intent(
         until=until,
         pr_numbers=[int(n) for n in dict.fromkeys(PR_REFERENCE.findall(question))],
         urls=_URL.findall(question),
-        digest=bool(_DIGEST.search(question))
+        digest=_asks_digest(question, scoped=bool(channels or since or until))
         or (bool(channels or since or until) and bool(_HAPPENED.match(topic))),
         reactions=bool(_REACTIONS.search(question)),
         emoji=_emoji_in(question),
         history=_history_kinds(question, hints != channels or "channel" in question.lower()),
         counting=bool(_COUNTING.search(question)),
     )
+
+
+def _asks_digest(question: str, scoped: bool) -> bool:
+    """A digest is asked for by a request that opens with its word ("summarise #x", "can you
+    give me a weekly digest?", "customer feedback digest") or names the place or period it
+    covers; after a clause in an unscoped question the word is part of its topic ("the
+    argument that a chart ought to summarise big data")."""
+    match = _DIGEST.search(question)
+    if match is None:
+        return False
+    opening = re.findall(r"[\w']+", question[: match.start()].lower())
+    named = [word for word in opening if word not in _REQUEST_WORDS]
+    return scoped or len(named) <= _DIGEST_NAME_WORDS
 
 
 def _channel_named(name: str) -> str:

@@ -126,6 +126,22 @@ def test_read_intent_routes_reactions_history_and_counts(question, reactions, hi
     assert (intent.reactions, intent.history, intent.counting) == (reactions, history, counting)
 
 
+@pytest.mark.parametrize(
+    ("question", "digest"),
+    [
+        ("Summarise #sci last week", True),
+        ("Give me a recap", True),
+        ("Customer feedback digest for March", True),
+        ("What are the highlights in #general?", True),
+        # the word inside an unscoped question is its topic, not a request for a digest
+        ("the argument that a chart ought to summarise big data rather than plot it all", False),
+        ("Where did Ann post the summary of the survey results?", False),
+    ],
+)
+def test_read_intent_asks_a_digest_only_when_the_request_is_one(question, digest):
+    assert read_intent(question, ["sci", "general"], {}, {}, NOW).digest is digest
+
+
 def test_a_channel_name_is_not_read_inside_a_longer_one():
     intent = read_intent("Who renamed #meetup-?", ["meetup", "meetup-"], {}, {}, NOW)
     assert intent.channels == ["meetup-"]
