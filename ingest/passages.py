@@ -22,6 +22,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from db.models import passage_id, passage_ids
 from db.vectors import VectorRecord
+from ingest.text import without_urls
 
 PASSAGE_CHARS = 1000
 PASSAGE_OVERLAP = 150
@@ -35,7 +36,7 @@ _LEAD = RecursiveCharacterTextSplitter(chunk_size=LEAD_CHARS, chunk_overlap=0)
 @dataclass(frozen=True)
 class Passage:
     """One passage record and the text its vector is made of (the passage, then where the
-    message was said, as for the message itself)."""
+    message was said, as for the message itself; one view: a passage has no context)."""
 
     record: VectorRecord
     embedded: str
@@ -51,7 +52,7 @@ def passages(record: VectorRecord, place: str) -> list[Passage]:
                 document=chunk,
                 metadata={**metadata, "passage": number},
             ),
-            f"{chunk}\n{place}" if place else chunk,
+            f"{without_urls(chunk)}\n{place}" if place else without_urls(chunk),
         )
         for number, chunk in enumerate(_passage_texts(record.document), start=1)
     ]
