@@ -7,14 +7,6 @@ channel without threads the messages just before it, db/conversations.py). Unlik
 message comes first and the context after it: MiniLM reads 256 word pieces, so the message
 itself is never cut for its context. Only the vector sees the context; Chroma's document, what
 is returned and quoted, stays the message's own text.
-
-A message is embedded twice, alone and in its context, and stored as the mean of the two
-(normalised): its similarity to a query is then the mean of both views' similarities, a fusion
-that costs nothing at query time. The contextual view alone makes a short reply ("Hello all!",
-"yeah it is") as close to a question as the conversation it sits in, and pushes the message that
-says the answer down: over the 89 houston dev search questions (unfiltered, MRR@10 / recall@10)
-contextual 0.70 / 0.90, the message alone 0.79 / 0.88, the mean 0.83 / 0.92 (with links'
-addresses left out of both views: ingest/text.py `without_urls`).
 """
 
 from collections.abc import Sequence
@@ -27,7 +19,6 @@ from db.conversations import context_ids
 from db.message_reads import message_rows
 from db.stores import Stores
 from db.vectors import VectorRecord
-from ingest.text import without_urls
 
 CONTEXT_CHARS = 200  # of each context message: enough to say what the conversation is about
 
@@ -42,7 +33,6 @@ class Contextual:
     embedded: str
     words: str
     place: str = ""
-    alone: str = ""  # the message without its context, the other view of its vector
 
 
 def contextual_texts(
@@ -68,15 +58,13 @@ def _with_context(
     record: VectorRecord, names: dict[str, dict], context: list[str], texts: dict[str, str]
 ) -> Contextual:
     row = names.get(record.id)
-    alone = without_urls(record.document)
     if row is None:  # not in PostgreSQL (deleted meanwhile): the message alone
-        return Contextual(alone, record.document, alone=alone)
+        return Contextual(record.document, record.document)
     where = f"#{row['channel']}" + (f", {row['user']}" if row["user"] else "")
     place = f"({where})"
-    lines, said = [alone, place], []
+    lines, said = [record.document, place], []
     for context_id in context:
         said.append(" ".join(texts[context_id].split())[:CONTEXT_CHARS])
         who = names.get(context_id, {}).get("user") or "someone"
-        # the parent, or what was said before
-        lines.append(f"In reply to {who}: {without_urls(said[-1])}")
-    return Contextual("\n".join(lines), "\n".join([record.document, *said]), place, alone)
+        lines.append(f"In reply to {who}: {said[-1]}")  # the parent, or what was said before
+    return Contextual("\n".join(lines), "\n".join([record.document, *said]), place)

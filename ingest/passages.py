@@ -22,7 +22,6 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from db.models import passage_id, passage_ids
 from db.vectors import VectorRecord
-from ingest.text import without_urls
 
 PASSAGE_CHARS = 1000
 PASSAGE_OVERLAP = 150
@@ -36,7 +35,7 @@ _LEAD = RecursiveCharacterTextSplitter(chunk_size=LEAD_CHARS, chunk_overlap=0)
 @dataclass(frozen=True)
 class Passage:
     """One passage record and the text its vector is made of (the passage, then where the
-    message was said, as for the message itself; one view: a passage has no context)."""
+    message was said, as for the message itself)."""
 
     record: VectorRecord
     embedded: str
@@ -52,7 +51,7 @@ def passages(record: VectorRecord, place: str) -> list[Passage]:
                 document=chunk,
                 metadata={**metadata, "passage": number},
             ),
-            f"{without_urls(chunk)}\n{place}" if place else without_urls(chunk),
+            f"{chunk}\n{place}" if place else chunk,
         )
         for number, chunk in enumerate(_passage_texts(record.document), start=1)
     ]

@@ -12,10 +12,6 @@ from db.models import Link, LinkType
 _MARKUP = re.compile(r"<([@#!]?)([^<>|]+)(?:\|([^<>]*))?>")
 _BARE_URL = re.compile(r"https?://[^\s<>|\"']+")
 
-# A link's address as `render` leaves it: bare, or in parentheses after its label
-_RENDERED_URL = re.compile(r"\(?https?://[^\s)>|]+\)?")
-_LETTER = re.compile(r"[^\W\d_]")
-
 _GITHUB = re.compile(r"^/[^/]+/[^/]+/(pull|issues)/\d+")
 
 
@@ -65,15 +61,6 @@ def html_text(document: str) -> str:
     parser.close()
     lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
     return "\n".join(line for line in lines if line)
-
-
-def without_urls(text: str) -> str:
-    """`text` without its links' addresses, for embedding: a Slack file URL is ~30 word pieces
-    of user names and ids that pull a vector away from what the message says (on the houston
-    dev questions, MRR@10 of the message alone 0.79 with them, 0.82 without). A text that is
-    only an address keeps it: then it is all there is to read."""
-    kept = _RENDERED_URL.sub(" ", text)
-    return kept if _LETTER.search(kept) else text
 
 
 def urls_in(text: str) -> list[str]:

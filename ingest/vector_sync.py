@@ -132,9 +132,8 @@ def _embedded_batch(
     records = [i.record for i in upserts if i.record]
     contextual = contextual_texts(stores, conn, workspace_id, records)
     parts = [passages(r, c.place) for r, c in zip(records, contextual, strict=True)]
-    views = [c.embedded for c in contextual] + [c.alone for c in contextual]
-    embeddings = stores.embedder.embed(views + [p.embedded for found in parts for p in found])
-    embeddings = np.vstack([_mean_of_views(embeddings[: len(views)]), embeddings[len(views) :]])
+    texts = [c.embedded for c in contextual] + [p.embedded for found in parts for p in found]
+    embeddings = stores.embedder.embed(texts)
     words = [(r.id, c.words) for r, c in zip(records, contextual, strict=True)]
     write_terms(conn, workspace_id, words)
     edited = requeue_dependents(stores, conn, workspace_id, upserts)
@@ -148,14 +147,6 @@ def _embedded_batch(
             batch.replaced[item.message_id] = len(found)
     batch.replaced |= {i.message_id: 0 for i in items if i.op == "delete"}
     return batch
-
-
-def _mean_of_views(views: np.ndarray) -> np.ndarray:
-    """Each message's vector from its two views (in context, then alone: ingest/context.py),
-    as their normalised mean."""
-    half = len(views) // 2
-    mean = views[:half] + views[half:]
-    return mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
 
 
 def requeue_dependents(

@@ -32,7 +32,7 @@ from mcp_server.keywords import content_words, keyword_terms
 # The semantic side's share of a hybrid score. Fitted by `eval fit-fusion --split dev` over
 # every dataset's dev cases (the largest weight within 0.005 of the best mean MRR);
 # 1.0 would be the semantic side alone.
-FUSION_WEIGHT = 0.85
+FUSION_WEIGHT = 0.75
 # A term's frequency is counted up to this share of the workspace: past it, the term is common
 # and no evidence, whatever its exact count.
 COMMON_SHARE = 0.05

@@ -1,4 +1,4 @@
-from ingest.text import classify, render, urls_in, without_urls
+from ingest.text import classify, render, urls_in
 
 USERS = {"U1": "alice"}.get
 CHANNELS = {"C1": "general"}.get
@@ -20,15 +20,6 @@ def test_unknown_ids_and_labels_fall_back_to_what_slack_sent():
 def test_urls_come_from_markup_and_bare_text_once_each():
     text = "<https://github.com/a/b/pull/7|PR> and https://github.com/a/b/pull/7 and http://x.io/y."
     assert urls_in(text) == ["https://github.com/a/b/pull/7", "http://x.io/y"]
-
-
-def test_embedded_text_leaves_out_link_addresses_unless_they_are_all_there_is():
-    shared = (
-        "@ann uploaded a file: notes (https://acme.slack.com/files/ann/F1/notes) and said: read"
-    )
-    assert without_urls(shared).split() == "@ann uploaded a file: notes and said: read".split()
-    assert without_urls("see https://x.io/a it helps").split() == ["see", "it", "helps"]
-    assert without_urls("https://x.io/only") == "https://x.io/only"
 
 
 def test_link_classification():

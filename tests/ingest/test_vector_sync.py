@@ -2,11 +2,8 @@
 
 import threading
 
-import numpy as np
-
 from db import Stores, outbox
 from db.models import Message
-from ingest.context import contextual_texts
 from ingest.vector_sync import drain
 from ingest.writer import write_messages
 from tests.helpers import (
@@ -60,27 +57,3 @@ def test_requeueing_for_context_never_replaces_newer_pending_work(stores: Stores
         outbox.enqueue(conn, "TQUEUE1", [(message_id, held, outbox.content_hash(held))], again=True)
         (pending,) = outbox.pending_records(conn, [message_id]).values()
     assert pending.document == "an edit not yet embedded"
-
-
-def test_a_message_is_embedded_as_itself_and_in_its_conversation(stores: Stores):
-    """A short reply's vector is the mean of its two views: its context shapes it, but does
-    not drown the reply's own words (which are what it is cited for)."""
-    empty_workspace(stores, "TVIEWS1")
-    said = ["The venue wifi is HackHouse, the password is on the fridge", "thanks, see you there!"]
-    opening, reply = (
-        m.model_copy(update={"raw_text": text, "text": text, "thread_ts": "1700000000.000000"})
-        for m, text in zip(numbered_messages("TVIEWS1", 2, ""), said, strict=True)
-    )
-    with stores.postgres.tenant("TVIEWS1") as conn:
-        write_messages(conn, [opening, reply])
-    drain(stores, "TVIEWS1")
-    reply_id = f"TVIEWS1:C1:{reply.ts}"
-    (record,) = stores.vectors.get("TVIEWS1", [reply_id]).values()
-    with stores.postgres.tenant("TVIEWS1") as conn:
-        (views,) = contextual_texts(stores, conn, "TVIEWS1", [record])
-    assert said[0] in views.embedded and said[0] not in views.alone
-    alone, in_context = stores.embedder.embed([views.alone, views.embedded])
-    stored = stores.vectors.embeddings("TVIEWS1", [reply_id])[reply_id]
-    stored = stored / np.linalg.norm(stored)
-    assert stored @ alone > in_context @ alone + 0.05  # its own words weigh in
-    assert stored @ in_context > alone @ in_context + 0.05  # and so does its conversation
