@@ -83,9 +83,11 @@ _CHANNEL_ASKED = re.compile(r"\b(?:which|what)\s+(?:slack\s+)?(channels?)\b")
 _MONTHS = "|".join(m.lower() for m in [*month_name[1:], *month_abbr[1:]])
 _TYPE_PATTERNS: dict[AnswerType, re.Pattern] = {
     # a quantity, units allowed ("40 people", "480ms", "50%"); not a year, nor part of a date,
-    # time, version, URL or id, nor an ordinal ("the 2nd edition": a rank, Li & Roth's NUM:ord)
+    # time of day ("7pm", "7p"), version, URL or id, nor an ordinal ("the 2nd edition": a
+    # rank, Li & Roth's NUM:ord)
     "count": re.compile(
         r"(?<![\w./:-])(?!(?:19|20)\d\d\b)\d{1,7}(?:[.,]\d+)?(?![\d./:-]|st\b|nd\b|rd\b|th\b)"
+        r"(?!\s?(?:am|pm|a\.m\.|p\.m\.|p)(?!\w))"
         r"|\b(one|two|three|four|five|six|seven|eight|nine|ten"
         r"|eleven|twelve|twenty|thirty|forty|fifty|hundred|dozens?|hundreds|thousands?)\b",
         re.I,
@@ -98,6 +100,12 @@ _TYPE_PATTERNS: dict[AnswerType, re.Pattern] = {
         re.I,
     ),
 }
+
+
+_DETERMINERS = frozenset(
+    "a an the this that these those which each every any no some another".split()
+)
+_ONE_AFTER = 2  # words between a determiner and its "one": "a later one"
 
 
 class Asked(BaseModel):
@@ -198,7 +206,17 @@ def holds_answer(question: Asked, text: str) -> bool:
     if pattern is None:
         return True
     given = set(question.given)
-    return any(_normal(m.group()) not in given for m in pattern.finditer(text))
+    found = pattern.finditer(text)
+    return any(_normal(m.group()) not in given and not _pronoun_one(text, m) for m in found)
+
+
+def _pronoun_one(text: str, match: re.Match) -> bool:
+    """ "one" after a determiner ("a later one", "this one", "which one") stands for a noun: it
+    counts nothing."""
+    if match.group().lower() != "one":
+        return False
+    before = re.findall(r"[a-z]+", text[: match.start()].lower())[-_ONE_AFTER:]
+    return any(word in _DETERMINERS for word in before)
 
 
 def _values(answer_type: AnswerType, text: str) -> list[str]:
