@@ -102,12 +102,6 @@ _TYPE_PATTERNS: dict[AnswerType, re.Pattern] = {
 }
 
 
-_DETERMINERS = frozenset(
-    "a an the this that these those which each every any no some another".split()
-)
-_ONE_AFTER = 2  # words between a determiner and its "one": "a later one"
-
-
 class Asked(BaseModel):
     """What a question asks for: the type of its answer and the head noun of its focus (the
     thing asked: "password" in "the Wi-Fi password"; modifiers only narrow it)."""
@@ -210,13 +204,20 @@ def holds_answer(question: Asked, text: str) -> bool:
     return any(_normal(m.group()) not in given and not _pronoun_one(text, m) for m in found)
 
 
+# Determiners whose noun "one" can stand for, and how far before it: "a later one"
+_DETERMINERS_OF_ONE = frozenset(
+    "a an the this that these those which each every any no some another".split()
+)
+_ONE_AFTER = 2
+
+
 def _pronoun_one(text: str, match: re.Match) -> bool:
     """ "one" after a determiner ("a later one", "this one", "which one") stands for a noun: it
     counts nothing."""
     if match.group().lower() != "one":
         return False
     before = re.findall(r"[a-z]+", text[: match.start()].lower())[-_ONE_AFTER:]
-    return any(word in _DETERMINERS for word in before)
+    return any(word in _DETERMINERS_OF_ONE for word in before)
 
 
 def _values(answer_type: AnswerType, text: str) -> list[str]:

@@ -139,8 +139,7 @@ def read_intent(
         until=until,
         pr_numbers=[int(n) for n in dict.fromkeys(PR_REFERENCE.findall(question))],
         urls=_URL.findall(question),
-        digest=_asks_digest(question, scoped=bool(channels or since or until))
-        or (bool(channels or since or until) and bool(_HAPPENED.match(topic))),
+        digest=_asks_digest(question, topic, scoped=bool(channels or since or until)),
         reactions=bool(_REACTIONS.search(question)),
         emoji=_emoji_in(question),
         history=_history_kinds(question, hints != channels or "channel" in question.lower()),
@@ -148,11 +147,14 @@ def read_intent(
     )
 
 
-def _asks_digest(question: str, scoped: bool) -> bool:
+def _asks_digest(question: str, topic: str, scoped: bool) -> bool:
     """A digest is asked for by a request that opens with its word ("summarise #x", "can you
     give me a weekly digest?", "customer feedback digest") or names the place or period it
-    covers; after a clause in an unscoped question the word is part of its topic ("the
-    argument that a chart ought to summarise big data")."""
+    covers (so does "what happened in #deploys last week?", `scoped`); after a clause in an
+    unscoped question the word is part of its topic ("the argument that a chart ought to
+    summarise big data")."""
+    if scoped and _HAPPENED.match(topic):
+        return True
     match = _DIGEST.search(question)
     if match is None:
         return False
