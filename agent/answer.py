@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from agent import channel_facts, newsletter
-from agent.answerability import Asked, asked, ends_asking, holds_answer, statements
+from agent.answerability import Alike, Asked, asked, ends_asking, holds_answer, statements
 from agent.contracts import Draft, Request, Section
 from agent.coverage import coverage
 from agent.intent import Intent, read_intent
@@ -50,6 +50,11 @@ ALSO_SHOWN = 0.7  # a further conversation is quoted when its hit scores this sh
 # before): of 94 their best hit scored 0.41-0.85 (four 0.33-0.40), of 12 unanswerable ones that
 # got past the other checks 0.25-0.44 (two 0.56-0.65).
 ADDRESSES = 0.4
+# Two words name the same kind of thing at this MiniLM cosine: "cams"/"webcams" 0.69,
+# "folks"/"people" 0.74, "attendees"/"people" 0.59, "members"/"people" 0.57; a thing counted
+# and another stay below 0.4 ("designer"/"postcards" 0.18, "counties"/"people" 0.25, "pm" and
+# "st"/"people" 0.18 and 0.24, "likes"/"stars" 0.39)
+ALIKE = 0.5
 UNKNOWN_SHARE = 0.5  # of a question's content words unknown to the workspace: not found
 # a question that leans on the one before it: "and on staging?", "what about it", "who did that"
 _FOLLOW_UP = re.compile(
@@ -130,7 +135,8 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
     said = _evidence(question, intent)
     evidence = {hit.message_id: _conversation_text(hit, conversations, said) for hit in related}
     unheard = _unheard(question, outcomes)
-    hits = [] if unheard else _holding_answers(question, related, evidence)
+    alike = _alike(context.word_vectors) if context.word_vectors is not None else None
+    hits = [] if unheard else _holding_answers(question, related, evidence, alike)
     if hits and question.is_question and context.word_vectors is not None:
         weights = _word_weights(outcomes, question)
         addressing = _addressing(hits, evidence, weights, context.word_vectors, said)
@@ -236,12 +242,18 @@ def _evidence(question: Asked, intent: Intent | None) -> Callable[[str], str]:
 
 
 def _holding_answers(
-    question: Asked, hits: list[SearchHit], evidence: dict[str, str]
+    question: Asked, hits: list[SearchHit], evidence: dict[str, str], alike: Alike | None
 ) -> list[SearchHit]:
     """The hits whose conversation (`evidence`: what it says, by hit) holds an answer of the
     type asked for (a count, an amount, a date); all of them when the question expects no
     particular type."""
-    return [hit for hit in hits if holds_answer(question, evidence[hit.message_id])]
+    return [hit for hit in hits if holds_answer(question, evidence[hit.message_id], alike)]
+
+
+def _alike(vectors: WordVectors) -> Alike:
+    """Whether a word means one of the things a question counts: the MiniLM cosine of the two
+    words reaches ALIKE."""
+    return lambda word, things: bool((vectors(things) @ vectors([word])[0]).max() >= ALIKE)
 
 
 def _addressing(

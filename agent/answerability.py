@@ -10,11 +10,12 @@ type, and never when the focus is something no message of the workspace mentions
 
 import re
 from calendar import month_abbr, month_name
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel
 
-from mcp_server.keywords import content_words
+from mcp_server.keywords import content_words, stem
 
 AnswerType = Literal["count", "money", "date", "channel", "other"]
 FOCUS_WORDS = 3  # a focus is a short noun phrase; what follows is the rest of the question
@@ -117,6 +118,9 @@ class Asked(BaseModel):
     # words that name the kind of answer, not the topic ("channel" in "which channel gets the
     # deploy notifications?"): no message need say them
     type_words: list[str] = []
+    # what a "how many" question counts ("people" in "how many people came?"): a number is its
+    # answer only when it counts that, not some other thing ("two designer friends")
+    counted: list[str] = []
 
 
 def asked(question: str) -> Asked:
@@ -149,7 +153,24 @@ def asked(question: str) -> Asked:
         about_asking=about_asking,
         given=_values(answer_type, text),
         type_words=type_words,
+        counted=_counted(lowered) if answer_type == "count" else [],
     )
+
+
+# "how many GitHub stars does", "how many people came to", "how many of the members": the one
+# or two words after "many", up to a preposition or auxiliary (Li & Roth's NUM:count has the
+# counted noun there)
+_HOW_MANY = re.compile(
+    rf"^how\s+many\s+(?:of\s+{_DETERMINER})?(?P<np>[\w'-]+"
+    rf"(?:\s+(?!(?:of|for|at|in|on|to|from|with|by|about|that|{_AUX_WORDS})\b)[\w'-]+)?)"
+)
+
+
+def _counted(question: str) -> list[str]:
+    """The words a "how many" question may count (lowercased question); none for another
+    shape of count question ("what is the rate of ...")."""
+    match = _HOW_MANY.match(question)
+    return match["np"].split() if match else []
 
 
 def _answer_type(question: str) -> AnswerType:
@@ -191,17 +212,47 @@ def _asks(sentence: str) -> bool:
     return any(_ASKING_WORD.match(word) for word in opening)
 
 
-def holds_answer(question: Asked, text: str) -> bool:
+# whether a word means one of the given things (beyond sharing a stem with it)
+Alike = Callable[[str, list[str]], bool]
+
+
+def holds_answer(question: Asked, text: str, alike: Alike | None = None) -> bool:
     """Whether `text` holds something of the type the question expects (anything does for
     "other") that the question did not itself give: as answer extraction in open-domain QA
     throws out candidates made of the question's own words (Lin et al., "Aranea", TREC 2002),
-    the "2.0" of "how many pages is the ggplot2 2.0 cheat sheet?" answers nothing."""
+    the "2.0" of "how many pages is the ggplot2 2.0 cheat sheet?" answers nothing. A count
+    asked with "how many X" must count X: the number stands alone, or X (its stem, or a word
+    `alike` it) follows it closely, the "<number> <unit>" answer pattern of surface
+    pattern QA (Ravichandran and Hovy, "Learning Surface Text Patterns for a Question Answering
+    System", ACL 2002): "21 sandwiches", "~400 people", "3 or more cams"."""
     pattern = _TYPE_PATTERNS.get(question.answer_type)
     if pattern is None:
         return True
     given = set(question.given)
     found = pattern.finditer(text)
-    return any(_normal(m.group()) not in given and not _pronoun_one(text, m) for m in found)
+    return any(
+        _normal(m.group()) not in given
+        and not _pronoun_one(text, m)
+        and _counts(question.counted, text, m, alike)
+        for m in found
+    )
+
+
+COUNTED_WITHIN = 3  # words after a number in which the thing it counts is named ("3 or more cams")
+
+
+def _counts(counted: list[str], text: str, match: re.Match, alike: Alike | None) -> bool:
+    """Whether the number of `match` counts one of `counted` (any count does when the question
+    names nothing counted): a word alike follows within COUNTED_WITHIN words, or nothing does
+    (a bare "40", "about 40.")."""
+    if not counted:
+        return True
+    after = re.split(r"[.!?;\n]", text[match.end() :], maxsplit=1)[0]
+    words = re.findall(r"[a-z][\w'-]*", after.lower())[:COUNTED_WITHIN]
+    stems = {stem(thing) for thing in counted}
+    return not words or any(
+        stem(word) in stems or (alike is not None and alike(word, counted)) for word in words
+    )
 
 
 # Determiners whose noun "one" can stand for, and how far before it: "a later one"

@@ -48,7 +48,7 @@ def test_a_count_of_channels_is_a_count():
     ],
 )
 def test_the_answer_type_and_focus_of_a_question(question, answer_type, focus):
-    assert asked(question).model_dump(exclude={"given", "type_words"}) == {
+    assert asked(question).model_dump(exclude={"given", "type_words", "counted"}) == {
         "answer_type": answer_type,
         "focus": focus,
         "is_question": True,
@@ -91,6 +91,31 @@ def test_an_answer_of_the_type_asked_for():
     assert not holds_answer(money, "tickets are on sale now")
     assert holds_answer(date, "the deadline is March 3") and holds_answer(date, "Friday 7pm")
     assert holds_answer(Asked(answer_type="other"), "anything at all")
+
+
+@pytest.mark.parametrize(
+    ("question", "counted"),
+    [
+        ("How many people came to the June 2015 meetup?", ["people", "came"]),
+        ("How many GitHub stars does the repo have?", ["github", "stars"]),
+        ("How many postcards did the member send?", ["postcards"]),
+        ("How many of the members voted?", ["members", "voted"]),
+        ("What is the rate of psychosis in twins?", []),  # counts no thing
+    ],
+)
+def test_what_a_how_many_question_counts(question, counted):
+    assert asked(question).counted == counted
+
+
+def test_a_count_answers_only_when_it_counts_what_was_asked():
+    people = asked("How many people came to the June 2015 meetup?")
+    assert holds_answer(people, "about 40 people came") and holds_answer(people, "we had 40")
+    assert not holds_answer(people, "I went with two designer friends of mine")
+    assert not holds_answer(people, "doors open at 1111 E. 11th St")
+    assert holds_answer(people, "around 40 folks", alike=lambda word, _: word == "folks")
+    cams = asked("How many webcams do most national parks have?")
+    assert not holds_answer(cams, "most parks have 3 or more cams")  # no stem in common
+    assert holds_answer(cams, "most parks have 3 or more cams", alike=lambda w, _: w == "cams")
 
 
 def test_a_number_the_question_gives_is_no_answer():
@@ -164,6 +189,17 @@ def test_messages_about_the_setting_only_do_not_answer(houston: Stores, question
     result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
     assert not result.found
     assert result.draft.sections and result.draft.sections[0].title.startswith("Related")
+
+
+def test_a_count_of_something_else_is_no_answer(houston: Stores):
+    """The park webcam map's thread says "all 137 national park webcams" and numbers its
+    feedback "1)", "2)": numbers, but none counts the people who gave it."""
+    question = "How many people gave feedback on the park webcam map?"
+    result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
+    assert not result.found
+    question = "How many cams do most parks have on the park cam map?"
+    result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
+    assert result.found and "3 or more cams" in result.draft.summary
 
 
 def test_an_emoji_reply_is_never_quoted_as_the_answer(houston: Stores):
