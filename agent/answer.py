@@ -20,6 +20,7 @@ from agent.playbook import (
     window_args,
 )
 from agent.toolbox import ToolOutcome
+from ingest.text import says_nothing
 from mcp_server.contracts import (
     HistoryResult,
     MessageRef,
@@ -60,8 +61,6 @@ UNKNOWN_SHARE = 0.5  # of a question's content words unknown to the workspace: n
 _FOLLOW_UP = re.compile(
     r"^\s*(and|but|also|what about|how about|then)\b|\b(it|that|this|they|them|those)\b", re.I
 )
-_EMOJI_CODE = re.compile(r":[\w+\-']+:")
-_WORD = re.compile(r"[^\W_]{2,}")
 # Before threads, a reply was simply the next message: for a hit outside any thread, the
 # messages that follow it within this window are its conversation; and one more when the last
 # of them asks, since a question makes its answer the next thing said (the adjacency pair of
@@ -143,7 +142,8 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
         hits = addressing and addressing + [hit for hit in hits if hit not in addressing]
     if not hits and not reacted:
         return _not_found(unheard, related)
-    hits = [hit for hit in hits if _says_something(hit.text)] or hits
+    # a "Thanks!" or an emoji tells a reader nothing: its conversation is quoted from its other hits
+    hits = [hit for hit in hits if not says_nothing(hit.text)] or hits
     sections: list[Section] = []
     if reacted:
         sections.append(Section(title="Most reacted", points=[quote_point(m) for m in reacted[:3]]))
@@ -204,13 +204,6 @@ def _same_conversation(group: list[MessageRef], messages: list[MessageRef]) -> b
         and (m.time - end).total_seconds() <= CONTEXT_SECONDS
         for m in messages
     )
-
-
-def _says_something(text: str) -> bool:
-    """Whether a message has words of its own: an emoji or a lone "?" can rank high on the
-    meaning of the conversation it sits in (its vector carries that context), but quoting it
-    tells a reader nothing, so the conversation is quoted from its other hits."""
-    return bool(_WORD.search(_EMOJI_CODE.sub("", text)))
 
 
 def _unheard(question: Asked, outcomes: list[ToolOutcome]) -> list[str]:

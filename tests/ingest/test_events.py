@@ -334,6 +334,20 @@ def test_a_reply_is_embedded_with_its_thread_and_remade_when_the_parent_changes(
     assert_stores_agree(live, WS)
 
 
+def test_a_reply_that_says_nothing_is_embedded_without_its_thread(live: Stores):
+    """ "Thanks!" under the budget question would otherwise carry the question's meaning and
+    rank beside the messages that answer it."""
+    parent = "Where can I find the city budget for capital improvement projects?"
+    send(live, "message", **msg("1700000800.000001", parent))
+    send(live, "message", **msg("1700000801.000001", "Thanks! :+1:", thread_ts="1700000800.000001"))
+    thanks_id = f"{WS}:C1:1700000801.000001"
+    stored = live.vectors.embeddings(WS, [thanks_id])[thanks_id]
+    topic, thanks = live.embedder.embed(["city budget for capital projects", "Thanks!"])
+    # with its thread it was the question's (0.75 to its topic); alone it is a thank-you
+    assert _cosine(stored, topic) < 0.2 and _cosine(stored, thanks) > 0.3
+    assert_stores_agree(live, WS)
+
+
 RUNBOOK = (
     "Runbook for the payments service. When the card processor times out, the checkout "
     "queue backs up; drain it by restarting the settlement worker, never the web tier."
