@@ -238,15 +238,19 @@ def holds_answer(question: Asked, text: str, alike: Alike | None = None) -> bool
     )
 
 
+_PERCENT = re.compile(r"\s?(?:%|percent\b|per cent\b)", re.I)
 COUNTED_WITHIN = 3  # words after a number in which the thing it counts is named ("3 or more cams")
 
 
 def _counts(counted: list[str], text: str, match: re.Match, alike: Alike | None) -> bool:
     """Whether the number of `match` counts one of `counted` (any count does when the question
     names nothing counted): a word alike follows within COUNTED_WITHIN words, or nothing does
-    (a bare "40", "about 40.")."""
+    (a bare "40", "about 40."). A percentage counts nothing: it is a share (Li & Roth's
+    NUM:perc, not NUM:count), "0.6% of Teleport users" no number of members."""
     if not counted:
         return True
+    if _PERCENT.match(text, match.end()):
+        return False
     after = re.split(r"[.!?;\n]", text[match.end() :], maxsplit=1)[0]
     words = re.findall(r"[a-z][\w'-]*", after.lower())[:COUNTED_WITHIN]
     stems = {stem(thing) for thing in counted}

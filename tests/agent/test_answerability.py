@@ -113,6 +113,7 @@ def test_a_count_answers_only_when_it_counts_what_was_asked():
     assert not holds_answer(people, "I went with two designer friends of mine")
     assert not holds_answer(people, "doors open at 1111 E. 11th St")
     assert holds_answer(people, "around 40 folks", alike=lambda word, _: word == "folks")
+    assert not holds_answer(people, "0.6% of users", alike=lambda word, _: word == "users")
     cams = asked("How many webcams do most national parks have?")
     assert not holds_answer(cams, "most parks have 3 or more cams")  # no stem in common
     assert holds_answer(cams, "most parks have 3 or more cams", alike=lambda w, _: w == "cams")
