@@ -20,7 +20,7 @@ from agent.playbook import (
     window_args,
 )
 from agent.toolbox import ToolOutcome
-from ingest.text import says_nothing
+from db.message_text import says_nothing
 from mcp_server.contracts import (
     HistoryResult,
     MessageRef,

@@ -244,9 +244,10 @@ COUNTED_WITHIN = 3  # words after a number in which the thing it counts is named
 
 def _counts(counted: list[str], text: str, match: re.Match, alike: Alike | None) -> bool:
     """Whether the number of `match` counts one of `counted` (any count does when the question
-    names nothing counted): a word alike follows within COUNTED_WITHIN words, or nothing does
-    (a bare "40", "about 40."). A percentage counts nothing: it is a share (Li & Roth's
-    NUM:perc, not NUM:count), "0.6% of Teleport users" no number of members."""
+    names nothing counted): within COUNTED_WITHIN words after it comes one of them (its stem,
+    or a word `alike` it), or no word at all (a bare "40"). A percentage counts nothing: it is
+    a share (Li & Roth's NUM:perc, not NUM:count), "0.6% of Teleport users" no number of
+    members."""
     if not counted:
         return True
     if _PERCENT.match(text, match.end()):

@@ -8,7 +8,7 @@ message comes first and the context after it: MiniLM reads 256 word pieces, so t
 itself is never cut for its context. Only the vector sees the context; Chroma's document, what
 is returned and quoted, stays the message's own text.
 
-A reply that says nothing of its own ("Thanks!", "@ann nice job :+1:", `text.says_nothing`)
+A reply that says nothing of its own ("Thanks!", "@ann nice job :+1:", `db.message_text`)
 gets no context: with it, its vector is its conversation's and it ranks beside the messages
 that say what the conversation is about (6% of the top ten hybrid results of houston's dev
 questions were such replies), answering nothing.
@@ -22,9 +22,9 @@ import psycopg
 from db import outbox
 from db.conversations import context_ids
 from db.message_reads import message_rows
+from db.message_text import says_nothing
 from db.stores import Stores
 from db.vectors import VectorRecord
-from ingest.text import says_nothing
 
 CONTEXT_CHARS = 200  # of each context message: enough to say what the conversation is about
 

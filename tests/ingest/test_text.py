@@ -1,6 +1,4 @@
-import pytest
-
-from ingest.text import classify, render, says_nothing, urls_in
+from ingest.text import classify, render, urls_in
 
 USERS = {"U1": "alice"}.get
 CHANNELS = {"C1": "general"}.get
@@ -35,22 +33,3 @@ def test_link_classification():
         "https://example.com": "other",
     }
     assert {url: classify(url).link_type for url in kinds} == kinds
-
-
-@pytest.mark.parametrize(
-    ("text", "nothing"),
-    [
-        ("Thanks!", True),
-        ("@ann nice job :+1:", True),
-        ("Hello all!", True),
-        ("Great, thanks so much!!", True),
-        (":tada:", True),
-        ("thanks, the portal link works", False),
-        ("yes, from the city's open data portal", False),
-        ("Tableau", False),  # one word can answer a question
-        ("https://getmdl.io", False),
-        ("40", False),
-    ],
-)
-def test_a_reply_of_thanks_greeting_or_assent_says_nothing(text: str, nothing: bool):
-    assert says_nothing(text) is nothing
