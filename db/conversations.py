@@ -1,10 +1,8 @@
 """Which messages give a message its context, and which depend on it: a reply's thread parent;
 in a channel without threads (exports from before threads existed), the messages just before
-it within a short gap, and the rest of its author's turn (`continuation_ids`). Read from the
-metadata alone (no text), for contextual embeddings."""
+it within a short gap. Read from the metadata alone (no text), for contextual embeddings."""
 
 from collections.abc import Sequence
-from datetime import datetime
 
 import psycopg
 
@@ -12,12 +10,6 @@ import psycopg
 # is the conversation a message sits in, and this many of those messages are its context.
 CONVERSATION_GAP_SECONDS = 1800
 CONTEXT_MESSAGES = 2
-# A turn is what one author says before anyone else speaks: chat corpora join an author's
-# consecutive messages into one utterance (Lowe et al., "The Ubuntu Dialogue Corpus", SIGDIAL
-# 2015). In houston's export 255 of 791 consecutive pairs are one author's within a minute: a
-# file and the readme that explains it, "check this out:" and the link.
-TURN_GAP_SECONDS = 60
-TURN_MESSAGES = 2
 
 
 def context_ids(conn: psycopg.Connection, message_ids: Sequence[str]) -> dict[str, list[str]]:
@@ -60,52 +52,9 @@ def context_ids(conn: psycopg.Connection, message_ids: Sequence[str]) -> dict[st
     return found
 
 
-def continuation_ids(conn: psycopg.Connection, message_ids: Sequence[str]) -> dict[str, list[str]]:
-    """For each message of a channel without threads, the messages its author went on with
-    (at most TURN_MESSAGES, each within TURN_GAP_SECONDS of the one before it), oldest first,
-    up to the first message of anyone else."""
-    rows = conn.execute(
-        """WITH wanted AS (
-               SELECT message_id, channel_id, user_id, created_at FROM message_metadata
-               WHERE message_id = ANY(%(ids)s) AND thread_ts IS NULL AND user_id IS NOT NULL)
-           SELECT w.message_id, w.user_id, w.created_at, nxt.message_id, nxt.user_id,
-                  nxt.created_at
-           FROM wanted w CROSS JOIN LATERAL (
-               SELECT a.message_id, a.created_at, a.user_id FROM message_metadata a
-               WHERE a.workspace_id = current_setting('app.current_workspace')
-                 AND a.channel_id = w.channel_id
-                 AND a.created_at > w.created_at
-                 AND a.created_at <= w.created_at + make_interval(secs => %(span)s)
-                 AND a.is_content AND a.thread_ts IS NULL
-               ORDER BY a.created_at LIMIT %(n)s) nxt
-           WHERE NOT EXISTS (
-               SELECT 1 FROM message_metadata r
-               WHERE r.workspace_id = current_setting('app.current_workspace')
-                 AND r.channel_id = w.channel_id AND r.thread_ts IS NOT NULL)
-           ORDER BY 1, 6""",
-        {
-            "ids": list(message_ids),
-            "span": TURN_GAP_SECONDS * TURN_MESSAGES,
-            "n": TURN_MESSAGES,
-        },
-    ).fetchall()
-    found: dict[str, list[str]] = {}
-    ended: set[str] = set()
-    last: dict[str, datetime] = {}
-    for message_id, author, said_at, next_id, next_author, next_at in rows:
-        gap = (next_at - last.get(message_id, said_at)).total_seconds()
-        if message_id in ended or next_author != author or gap > TURN_GAP_SECONDS:
-            ended.add(message_id)  # someone else spoke, or the author paused: the turn is over
-            continue
-        found.setdefault(message_id, []).append(next_id)
-        last[message_id] = next_at
-    return found
-
-
 def dependent_ids(conn: psycopg.Connection, message_ids: Sequence[str]) -> list[str]:
     """The content messages whose context includes one of these: their replies, or in a
-    channel without threads the messages right after them and the author's messages right
-    before them (whose turn they continue)."""
+    channel without threads the messages right after them."""
     rows = conn.execute(
         """WITH given AS (
                SELECT channel_id, ts, created_at FROM message_metadata
@@ -121,26 +70,4 @@ def dependent_ids(conn: psycopg.Connection, message_ids: Sequence[str]) -> list[
     ).fetchall()
     candidates = [r[0] for r in rows]
     given = set(message_ids)
-    followers = [m for m, ctx in context_ids(conn, candidates).items() if given & set(ctx)]
-    return followers + [m for m in turn_openers(conn, message_ids) if m not in followers]
-
-
-def turn_openers(conn: psycopg.Connection, message_ids: Sequence[str]) -> list[str]:
-    """The messages whose turn these continue (`continuation_ids`): a new or edited message
-    changes their context."""
-    rows = conn.execute(
-        """WITH given AS (
-               SELECT channel_id, user_id, created_at FROM message_metadata
-               WHERE message_id = ANY(%(ids)s) AND thread_ts IS NULL)
-           SELECT DISTINCT m.message_id FROM given g JOIN message_metadata m
-             ON m.workspace_id = current_setting('app.current_workspace')
-            AND m.channel_id = g.channel_id AND m.user_id = g.user_id AND m.is_content
-            AND m.thread_ts IS NULL AND m.created_at < g.created_at
-            AND m.created_at >= g.created_at - make_interval(secs => %(span)s)
-           WHERE m.message_id <> ALL(%(ids)s)""",
-        {"ids": list(message_ids), "span": TURN_GAP_SECONDS * TURN_MESSAGES},
-    ).fetchall()
-    given = set(message_ids)
-    return [
-        m for m, turn in continuation_ids(conn, [r[0] for r in rows]).items() if given & set(turn)
-    ]
+    return [m for m, ctx in context_ids(conn, candidates).items() if given & set(ctx)]

@@ -176,17 +176,6 @@ def edited_ids(conn: psycopg.Connection, hashes: dict[str, str]) -> list[str]:
     return [r[0] for r in rows]
 
 
-def unindexed_ids(conn: psycopg.Connection, message_ids: Sequence[str]) -> list[str]:
-    """Of these messages, the ones Chroma holds in no version yet: new messages, which may
-    continue the turn of one already stored."""
-    rows = conn.execute(
-        "SELECT message_id FROM message_metadata "
-        "WHERE message_id = ANY(%s) AND indexed_hash IS NULL",
-        [list(message_ids)],
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
 def fail(conn: psycopg.Connection, item_ids: Sequence[int], error: str) -> None:
     """Retry later with exponential backoff; after MAX_ATTEMPTS the items are dead."""
     conn.execute(

@@ -3,9 +3,7 @@
 A short Slack message ("yes, from the city's open data portal") means little alone. As in
 Anthropic's contextual retrieval (2024), each message is embedded together with the context a
 reader has: its channel, its author, and the conversation it answers (its thread parent, or in a
-channel without threads the messages just before it, and what its author went on to say in the
-same turn: the readme posted a second after a file, the link after "check this out:";
-db/conversations.py). Unlike there, the
+channel without threads the messages just before it, db/conversations.py). Unlike there, the
 message comes first and the context after it: MiniLM reads 256 word pieces, so the message
 itself is never cut for its context. Only the vector sees the context; Chroma's document, what
 is returned and quoted, stays the message's own text.
@@ -22,7 +20,7 @@ from dataclasses import dataclass
 import psycopg
 
 from db import outbox
-from db.conversations import context_ids, continuation_ids
+from db.conversations import context_ids
 from db.message_reads import message_rows
 from db.message_text import says_nothing
 from db.stores import Stores
@@ -49,31 +47,21 @@ def contextual_texts(
     """Each record with its context: the message, then where it was said and what it
     answers. `conn` is bound to the workspace."""
     ids = [r.id for r in records]
-    contexts, turns = context_ids(conn, ids), continuation_ids(conn, ids)
-    needed = sorted({c for found in [*contexts.values(), *turns.values()] for c in found})
+    contexts = context_ids(conn, ids)
+    needed = sorted({c for found in contexts.values() for c in found})
     names = {r["message_id"]: r for r in message_rows(conn, [*ids, *needed])}
     texts = {r.id: r.document for r in records}
     missing = [c for c in needed if c not in texts]
     held = outbox.current_records(conn, stores.vectors, workspace_id, missing)
     texts |= {i: r.document for i, r in held.items()}
     return [
-        _with_context(
-            r,
-            names,
-            [c for c in contexts.get(r.id, []) if c in texts],
-            [c for c in turns.get(r.id, []) if c in texts],
-            texts,
-        )
+        _with_context(r, names, [c for c in contexts.get(r.id, []) if c in texts], texts)
         for r in records
     ]
 
 
 def _with_context(
-    record: VectorRecord,
-    names: dict[str, dict],
-    context: list[str],
-    turn: list[str],
-    texts: dict[str, str],
+    record: VectorRecord, names: dict[str, dict], context: list[str], texts: dict[str, str]
 ) -> Contextual:
     row = names.get(record.id)
     if row is None:  # not in PostgreSQL (deleted meanwhile): the message alone
@@ -87,7 +75,4 @@ def _with_context(
         said.append(" ".join(texts[context_id].split())[:CONTEXT_CHARS])
         who = names.get(context_id, {}).get("user") or "someone"
         lines.append(f"In reply to {who}: {said[-1]}")  # the parent, or what was said before
-    for next_id in turn:
-        said.append(" ".join(texts[next_id].split())[:CONTEXT_CHARS])
-        lines.append(f"Went on: {said[-1]}")
     return Contextual("\n".join(lines), "\n".join([record.document, *said]), place)

@@ -11,7 +11,7 @@ import psycopg
 from pydantic import BaseModel
 
 from db import outbox
-from db.conversations import dependent_ids, turn_openers
+from db.conversations import dependent_ids
 from db.messages import write_terms
 from db.outbox import OutboxItem
 from db.postgres import bind_workspace, lock_vector_writes
@@ -153,19 +153,14 @@ def requeue_dependents(
     stores: Stores, conn: psycopg.Connection, workspace_id: str, upserts: list[OutboxItem]
 ) -> set[str]:
     """An edited message changes the context of the messages that depend on it (its replies,
-    the next messages of a conversation, the author's message whose turn it continues), and a
-    new one that of the message whose turn it continues: queue them again, in the claim's
-    transaction, so their vectors are remade with the new context. Returns the edited
-    messages."""
+    the next messages of a conversation): queue them again, in the claim's transaction, so
+    their vectors are remade with the new context. Returns the edited messages."""
     hashes = {i.message_id: i.content_hash for i in upserts if i.content_hash}
     edited = outbox.edited_ids(conn, hashes)
-    new = outbox.unindexed_ids(conn, list(hashes))
-    if not edited and not new:
+    if not edited:
         return set()
     batch = {i.message_id for i in upserts}
-    changed = dependent_ids(conn, edited) if edited else []
-    changed += turn_openers(conn, new) if new else []
-    dependents = [d for d in dict.fromkeys(changed) if d not in batch]
+    dependents = [d for d in dependent_ids(conn, edited) if d not in batch]
     held = stores.vectors.get(workspace_id, dependents)
     outbox.enqueue(
         conn,

@@ -348,38 +348,6 @@ def test_a_reply_that_says_nothing_is_embedded_without_its_thread(live: Stores):
     assert_stores_agree(live, WS)
 
 
-def test_a_message_is_embedded_with_the_rest_of_its_authors_turn(live: Stores):
-    """In a channel without threads, "check this out:" means the link its author posts next;
-    what someone else says after that is no longer the author's turn. An edit of the rest of
-    the turn re-embeds the message."""
-    said = [
-        ("1700000900.000001", "U1", "check this out:"),
-        (
-            "1700000905.000001",
-            "U1",
-            "the city budget for capital improvement projects, by district",
-        ),
-        ("1700000920.000001", "U2", "our weekend hiking trip photos are up"),
-    ]
-    for ts, user, text in said:
-        send(live, "message", **msg(ts, text, channel="C2", user=user))
-    opener_id = f"{WS}:C2:1700000900.000001"
-    assert live.vectors.get(WS, [opener_id])[opener_id].document == "check this out:"
-    stored = live.vectors.embeddings(WS, [opener_id])[opener_id]
-    bare, topic, other = live.embedder.embed(
-        ["check this out:", "city budget for capital projects", "weekend hiking trip photos"]
-    )
-    assert _cosine(stored, topic) > _cosine(bare, topic) + 0.1  # the link it announces
-    assert _cosine(stored, other) < _cosine(stored, topic)  # not what U2 said after
-
-    edited = msg("1700000905.000001", "the rainfall totals of last night's storm", channel="C2")
-    send(live, "message", channel="C2", subtype="message_changed", message=edited)
-    remade = live.vectors.embeddings(WS, [opener_id])[opener_id]
-    (storm,) = live.embedder.embed(["rainfall totals of the storm"])
-    assert _cosine(remade, storm) > _cosine(stored, storm) + 0.1
-    assert_stores_agree(live, WS)
-
-
 RUNBOOK = (
     "Runbook for the payments service. When the card processor times out, the checkout "
     "queue backs up; drain it by restarting the settlement worker, never the web tier."
