@@ -80,12 +80,14 @@ class Dataset(BaseModel):
 
     path: Path
     cases: list[Case]
+    split: Split | Literal["all"] = "all"  # the part these cases are
 
     def only(self, split: Split | None) -> "Dataset":
         """The cases of one split (None: all of them)."""
         if split is None:
             return self
-        return self.model_copy(update={"cases": [c for c in self.cases if c.part == split]})
+        cases = [c for c in self.cases if c.part == split]
+        return self.model_copy(update={"cases": cases, "split": split})
 
     def exports(self) -> list[str]:
         """The distinct exports its cases run on, in first-use order."""

@@ -36,6 +36,7 @@ class CaseResult(BaseModel):
     question: str
     answerable: bool
     relevant: list[str]
+    facts: list[str] | None = None  # what the answer had to state (None: not recorded)
     retrieval: dict[str, RetrievalScore]
     answer: AnswerScore
 
@@ -53,6 +54,7 @@ class Run(BaseModel):
     """A whole run: the dataset, the summary, per-kind breakdowns and every case."""
 
     dataset: str
+    split: str = "all"  # dev, test or all
     mode: str
     summary: Summary
     by_kind: dict[str, dict[str, float | None]] = Field(default_factory=dict)

@@ -70,6 +70,7 @@ def run_dataset(
     results.sort(key=lambda r: order[r.id])
     return Run(
         dataset=str(dataset.path),
+        split=dataset.split,
         mode="llm" if runner.model else "offline",
         summary=summarise(results, sides),
         by_kind=_by_kind(results),
@@ -118,6 +119,7 @@ async def _run_cases(
                     question=case.question,
                     answerable=case.answerable,
                     relevant=sorted(relevant),
+                    facts=case.facts,
                     retrieval=retrieval,
                     answer=answer,
                 )

@@ -162,6 +162,23 @@ def eval_compare(
             out.print(f"  {c.case} {c.metric}: {c.before:.2f} -> {c.after:.2f}")
 
 
+@eval_app.command("table")
+def eval_table(
+    runs: Annotated[list[Path], typer.Argument(help="Runs: their folders or run.json files.")],
+    label: Annotated[
+        str | None,
+        typer.Option(help="The split column for every row (default: each run's split)."),
+    ] = None,
+) -> None:
+    """The README's eval table (Markdown), one row per run: recall@10 per side, facts, the
+    unanswerable questions refused and the answerable ones answered, as counts."""
+    from evals.table import HEADER, table_row
+
+    print(HEADER)
+    for path in runs:
+        print(table_row(_load_run(path), label).markdown())
+
+
 @eval_app.command("export-feedback")
 def eval_export_feedback(
     out_file: Annotated[Path, typer.Option("--out", help="JSONL file to write.")],

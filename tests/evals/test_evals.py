@@ -12,7 +12,9 @@ from evals.compare import compare
 from evals.dataset import DatasetError, load_dataset
 from evals.gate import check_thresholds
 from evals.report import write_reports
+from evals.results import AnswerScore, CaseResult, RetrievalScore, Run, Summary
 from evals.runner import run_dataset
+from evals.table import table_row
 from tests.conftest import fresh_store_config
 
 DATASETS = Path(__file__).resolve().parents[2] / "evals" / "datasets"
@@ -121,13 +123,70 @@ def test_metrics_on_known_rankings():
     assert metrics.percentile([10, 20, 30, 40], 50) == 25
 
 
+def _case(id: str, kind: str, answerable: bool, found: bool, facts: list[str], recall: float):
+    sides = {
+        side: RetrievalScore(ranked=[], scores={"recall@10": recall if side != "keyword" else 0.0})
+        for side in ("keyword", "semantic", "hybrid")
+    }
+    answer = AnswerScore(
+        mode="offline",
+        found=found,
+        text="",
+        cited=[],
+        fact_coverage=0.5 if facts else 1.0,
+        citation_precision=None,
+        citation_validity=1.0,
+        not_found_correct=found == answerable,
+        latency_ms=100.0,
+    )
+    relevant = ["T:C:1.0"] if answerable else []
+    return CaseResult(
+        id=id,
+        kind=kind,
+        question="q?",
+        answerable=answerable,
+        relevant=relevant,
+        facts=facts,
+        retrieval=sides if kind == "semantic" else {},
+        answer=answer,
+    )
+
+
+def test_the_table_row_counts_what_a_reader_can_check():
+    cases = [
+        _case("a", "semantic", True, True, ["make deploy"], 1.0),
+        _case("b", "semantic", True, False, ["on-call"], 0.0),
+        _case("c", "semantic", False, True, [], 0.0),  # unanswerable, answered anyway
+        _case("d", "semantic", False, False, [], 0.0),
+        _case("e", "metadata", True, True, [], 0.0),  # no search: in no recall
+    ]
+    recall = {"keyword": 0.0, "semantic": 0.5, "hybrid": 0.75}  # as the runner averaged them
+    summary = Summary(
+        cases=5,
+        retrieval={side: {"recall@10": value} for side, value in recall.items()},
+        answer={"fact_coverage": 0.7, "citation_precision": None},
+        latency_ms={"p50": 100.0, "p95": 180.4},
+    )
+    run = Run(
+        dataset="evals/datasets/x.jsonl", split="test", mode="offline", summary=summary, cases=cases
+    )
+    row = table_row(run)
+    assert (row.refused, row.unanswerable, row.found, row.answerable) == (1, 2, 2, 3)
+    assert row.facts == 0.7 and row.search_cases == 2  # the summary's
+    assert table_row(run.model_copy(update={"cases": cases[2:4]})).facts is None  # none named
+    assert row.recall_at_10 == {"keyword": 0.0, "semantic": 0.5, "hybrid": 0.75}
+    assert row.markdown() == (
+        "| x | test (5) | 0.000 / 0.500 / 0.750 | 0.700 | 1/2 | 2/3 | – | 100 / 180 |"
+    )
+
+
 def test_sample_dataset_passes_the_gate(request, tmp_path: Path, embedder):
     dataset = load_dataset(DATASETS / "sample.jsonl")
     with fresh_store_config(request, "embedded", tmp_path / "data") as config:
         with open_stores(config, embedder=embedder) as stores:
             run = run_dataset(AgentRunner(stores), dataset, tmp_path)
 
-    assert run.summary.cases == len(dataset.cases)
+    assert run.summary.cases == len(dataset.cases) and run.split == "all"
     assert check_thresholds("sample.jsonl", run.summary) == []
     hybrid, keyword = run.summary.retrieval["hybrid"], run.summary.retrieval["keyword"]
     assert hybrid["recall@10"] > keyword["recall@10"]
