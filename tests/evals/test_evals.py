@@ -123,9 +123,10 @@ def test_metrics_on_known_rankings():
     assert metrics.percentile([10, 20, 30, 40], 50) == 25
 
 
-def _case(id: str, kind: str, answerable: bool, found: bool, facts: list[str], recall: float):
+def _case(id: str, kind: str, answerable: bool, found: bool, facts: list[str]) -> CaseResult:
+    """A case as a run records it; its rates come from the run's summary."""
     sides = {
-        side: RetrievalScore(ranked=[], scores={"recall@10": recall if side != "keyword" else 0.0})
+        side: RetrievalScore(ranked=[], scores={"recall@10": 0.0})
         for side in ("keyword", "semantic", "hybrid")
     }
     answer = AnswerScore(
@@ -154,11 +155,11 @@ def _case(id: str, kind: str, answerable: bool, found: bool, facts: list[str], r
 
 def test_the_table_row_counts_what_a_reader_can_check():
     cases = [
-        _case("a", "semantic", True, True, ["make deploy"], 1.0),
-        _case("b", "semantic", True, False, ["on-call"], 0.0),
-        _case("c", "semantic", False, True, [], 0.0),  # unanswerable, answered anyway
-        _case("d", "semantic", False, False, [], 0.0),
-        _case("e", "metadata", True, True, [], 0.0),  # no search: in no recall
+        _case("a", "semantic", True, True, ["make deploy"]),
+        _case("b", "semantic", True, False, ["on-call"]),
+        _case("c", "semantic", False, True, []),  # unanswerable, answered anyway
+        _case("d", "semantic", False, False, []),
+        _case("e", "metadata", True, True, []),  # no search: in no recall
     ]
     recall = {"keyword": 0.0, "semantic": 0.5, "hybrid": 0.75}  # as the runner averaged them
     summary = Summary(
@@ -174,7 +175,7 @@ def test_the_table_row_counts_what_a_reader_can_check():
     assert (row.refused, row.unanswerable, row.found, row.answerable) == (1, 2, 2, 3)
     assert row.facts == 0.7 and row.search_cases == 2  # the summary's
     assert table_row(run.model_copy(update={"cases": cases[2:4]})).facts is None  # none named
-    assert row.recall_at_10 == {"keyword": 0.0, "semantic": 0.5, "hybrid": 0.75}
+    assert row.recall_at_10 == recall
     assert row.markdown() == (
         "| x | test (5) | 0.000 / 0.500 / 0.750 | 0.700 | 1/2 | 2/3 | – | 100 / 180 |"
     )
