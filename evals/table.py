@@ -8,11 +8,14 @@ from pydantic import BaseModel
 from evals.dataset import RETRIEVAL_KINDS
 from evals.results import Run
 
-HEADER = (
-    "| dataset | split | recall@10 keyword / semantic / hybrid | facts | unanswerable → not found "
-    "| answerable → found | citation precision | p50 / p95 ms |\n"
-    "|---|---|---|---|---|---|---|---|"
-)
+
+def header(sides: list[str]) -> str:
+    """The table's head, naming the retrieval sides as the rows give them."""
+    return (
+        f"| dataset | split | recall@10 {' / '.join(sides)} | facts | unanswerable → not found "
+        "| answerable → found | citation precision | p50 / p95 ms |\n"
+        "|---|---|---|---|---|---|---|---|"
+    )
 
 
 class TableRow(BaseModel):
@@ -24,7 +27,8 @@ class TableRow(BaseModel):
     label: str
     cases: int
     search_cases: int
-    recall_at_10: dict[str, float] | None  # by side, in the order the run has them
+    sides: list[str]  # the retrieval sides the run measured, in its order
+    recall_at_10: dict[str, float] | None  # by side
     facts: float | None
     refused: int
     unanswerable: int
@@ -68,6 +72,7 @@ def table_row(run: Run, label: str | None = None) -> TableRow:
         label=label or run.split,
         cases=len(run.cases),
         search_cases=len(searched),
+        sides=list(recall),
         recall_at_10=recall if searched else None,
         facts=summary.answer.get("fact_coverage") if _names_facts(run) else None,
         refused=sum(not c.answer.found for c in unanswerable),

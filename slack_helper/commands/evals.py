@@ -172,11 +172,12 @@ def eval_table(
 ) -> None:
     """The README's eval table (Markdown), one row per run: recall@10 per side, facts, the
     unanswerable questions refused and the answerable ones answered, as counts."""
-    from evals.table import HEADER, table_row
+    from evals.table import header, table_row
 
-    print(HEADER)
-    for path in runs:
-        print(table_row(_load_run(path), label).markdown())
+    rows = [table_row(_load_run(path), label) for path in runs]
+    print(header(rows[0].sides))  # the first run's sides name the column
+    for row in rows:
+        print(row.markdown())
 
 
 @eval_app.command("export-feedback")

@@ -14,7 +14,7 @@ from evals.gate import check_thresholds
 from evals.report import write_reports
 from evals.results import AnswerScore, CaseResult, RetrievalScore, Run, Summary
 from evals.runner import run_dataset
-from evals.table import table_row
+from evals.table import header, table_row
 from tests.conftest import fresh_store_config
 
 DATASETS = Path(__file__).resolve().parents[2] / "evals" / "datasets"
@@ -176,6 +176,7 @@ def test_the_table_row_counts_what_a_reader_can_check():
     assert row.facts == 0.7 and row.search_cases == 2  # the summary's
     assert table_row(run.model_copy(update={"cases": cases[2:4]})).facts is None  # none named
     assert row.recall_at_10 == recall
+    assert "| recall@10 keyword / semantic / hybrid |" in header(row.sides)
     assert row.markdown() == (
         "| x | test (5) | 0.000 / 0.500 / 0.750 | 0.700 | 1/2 | 2/3 | – | 100 / 180 |"
     )
