@@ -95,9 +95,10 @@ def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
     if intent.digest:
         return newsletter.plan(_digest(intent, context), outcomes, context)
     if channel_facts.asks(intent):
-        if not [o for o in outcomes if o.name in ("channel_events", "message_counts")]:
-            return channel_facts.plan(intent, 2)
-        if channel_facts.answered(outcomes):
+        asked_tools = [o for o in outcomes if o.name in ("channel_events", "message_counts")]
+        if not asked_tools and (calls := channel_facts.plan(intent, 2)):
+            return calls
+        if channel_facts.answered(intent, outcomes):
             return []
     searched = [o for o in outcomes if o.name == "semantic_search"]
     if not searched:
@@ -125,7 +126,7 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
     intent = intent_of(request, outcomes, context) if done(outcomes, "list_channels") else None
     if intent and intent.digest:
         return newsletter.compose(_digest(intent, context), outcomes, context)
-    if intent and channel_facts.asks(intent) and channel_facts.answered(outcomes):
+    if intent and channel_facts.asks(intent) and channel_facts.answered(intent, outcomes):
         return channel_facts.compose(intent, outcomes)
     related = relevant_hits(outcomes)
     reacted = _most_reacted(outcomes)

@@ -1,6 +1,7 @@
 """Questions about the workspace itself, answered from PostgreSQL instead of by searching text:
-its channel history ("what was #tutorials called before?", "who archived #readings?") and its
-message counts ("who posted most in #general?", "how many messages in #sci in July?")."""
+its channel history ("what was #tutorials called before?", "who archived #readings?"), its
+message counts ("who posted most in #general?", "how many messages in #sci in July?") and its
+channel list ("how many members does #datajam have?", "who created #sci?")."""
 
 from datetime import timedelta
 
@@ -8,14 +9,14 @@ from agent.contracts import Claim, Draft, Point, Section
 from agent.intent import Intent
 from agent.playbook import call, done, window_args
 from agent.toolbox import ToolOutcome
-from mcp_server.contracts import ChannelEventInfo, ChannelEventList, CountResult
+from mcp_server.contracts import ChannelEventInfo, ChannelEventList, ChannelList, CountResult
 
 SHOWN_EVENTS = 12  # in the summary; every event is listed below it
 
 
 def asks(intent: Intent) -> bool:
-    """Whether the question is about channel history or counts."""
-    return bool(intent.history) or intent.counting
+    """Whether the question is about channel history, counts or the channel list."""
+    return bool(intent.history) or intent.counting or bool(intent.channel_facts)
 
 
 def plan(intent: Intent, step: int) -> list:
@@ -32,9 +33,13 @@ def plan(intent: Intent, step: int) -> list:
     return calls
 
 
-def answered(outcomes: list[ToolOutcome]) -> bool:
+def answered(intent: Intent, outcomes: list[ToolOutcome]) -> bool:
     """Whether the calls found something to answer with (else the question is searched)."""
-    return bool(_events(outcomes)) or any(c.total for c in _counts(outcomes))
+    return (
+        bool(_events(outcomes))
+        or any(c.total for c in _counts(outcomes))
+        or bool(_channel_lines(intent, outcomes))
+    )
 
 
 def compose(intent: Intent, outcomes: list[ToolOutcome]) -> Draft:
@@ -44,6 +49,7 @@ def compose(intent: Intent, outcomes: list[ToolOutcome]) -> Draft:
     counts = [c for c in _counts(outcomes) if c.total]
     lines: list[str] = []
     sections: list[Section] = []
+    lines += _channel_lines(intent, outcomes)
     if counts:
         lines.append(_count_sentence(counts[0], intent))
     if events:
@@ -54,6 +60,33 @@ def compose(intent: Intent, outcomes: list[ToolOutcome]) -> Draft:
         lines.append(lead + shown + (f"; and {more} more." if more > 0 else "."))
         sections.append(Section(title="Channel history", points=told))
     return Draft(found=True, summary=" ".join(lines), sections=sections)
+
+
+def _channel_lines(intent: Intent, outcomes: list[ToolOutcome]) -> list[str]:
+    """What the channel list says of the facts asked: "#datajam has 45 members.", "16
+    channels, 9 of them archived: ...", "#sci was created by neerajt on 2016-03-01."."""
+    listed = [
+        c
+        for o in done(outcomes, "list_channels")
+        for c in ChannelList.model_validate(o.data).channels
+    ]
+    named = [c for c in listed if c.name in intent.channels[:1]]
+    lines = []
+    if "channels" in intent.channel_facts and listed:
+        archived = sum(c.is_archived for c in listed)
+        names = ", ".join(f"#{c.name}" for c in listed)
+        lines.append(f"{_plural(len(listed), 'channel')}, {archived} of them archived: {names}.")
+    for channel in named:
+        if "members" in intent.channel_facts:
+            lines.append(f"#{channel.name} has {_plural(channel.members, 'member')}.")
+        if "created" in intent.channel_facts and channel.created:
+            by = f" by {channel.creator}" if channel.creator else ""
+            lines.append(f"#{channel.name} was created{by} on {channel.created:%Y-%m-%d}.")
+    return lines
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _events(outcomes: list[ToolOutcome]) -> list[ChannelEventInfo]:
@@ -99,7 +132,7 @@ def _event_point(event: ChannelEventInfo) -> Point:
 
 
 def _count_sentence(counts: CountResult, intent: Intent) -> str:
-    """ "#general: 403 messages; most from neerajt (124), micahstubbs (96), javier (40)."""
+    """ "403 messages from 31 people in #general; most from neerajt (124), micahstubbs (96)."""
     where = f" in #{intent.channels[0]}" if len(intent.channels) == 1 else ""
     when = ""
     if intent.since or intent.until:
@@ -108,7 +141,23 @@ def _count_sentence(counts: CountResult, intent: Intent) -> str:
         end = f"{last_day:%Y-%m-%d}" if last_day else "now"
         when = f" from {start} to {end}"
     noun = "message" if counts.total == 1 else "messages"
+    if intent.ranks_channels and len(intent.channels) != 1 and counts.channels:
+        return _busiest_sentence(counts, when)
     if len(intent.users) == 1 and counts.people:
         return f"{counts.people[0].name} posted {counts.total} {noun}{where}{when}."
+    posters = f"{counts.posters} {'person' if counts.posters == 1 else 'people'}"
     ranking = ", ".join(f"{p.name or p.id} ({p.count})" for p in counts.people[:5])
-    return f"{counts.total} {noun}{where}{when}; most from {ranking}."
+    return f"{counts.total} {noun} from {posters}{where}{when}; most from {ranking}."
+
+
+def _busiest_sentence(counts: CountResult, when: str) -> str:
+    """ "#general has the most messages: 403 of 1031; then #datajam (146), #sci (90)."; a
+    tie names every channel that shares the most."""
+    most = counts.channels[0].count
+    leaders = [f"#{c.name}" for c in counts.channels if c.count == most]
+    rest = [f"#{c.name} ({c.count})" for c in counts.channels if c.count < most][:4]
+    then = f"; then {', '.join(rest)}" if rest else ""
+    if len(leaders) == 1:
+        return f"{leaders[0]} has the most messages{when}: {most} of {counts.total}{then}."
+    named = ", ".join(leaders[:-1]) + f" and {leaders[-1]}"
+    return f"{named} have the most messages{when}: {most} each of {counts.total}{then}."

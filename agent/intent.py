@@ -2,11 +2,14 @@
 
 import re
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel
 
 from agent.dates import WEEK_OF_MONTH, window_in
 from db.models import ChannelEventKind
+
+ChannelFact = Literal["members", "channels", "created"]
 
 # A pull request named in text: "PR 1234", "pull request #12", ".../pull/1234", "#1234" (also
 # GitHub's "acme/webapp#1234"); questions and messages are read with the same pattern.
@@ -47,13 +50,39 @@ _CHANNEL_EVENT_WORDS: dict[ChannelEventKind, str] = {
     "joined": r"\bjoin(ed|s)?\b|\bnew members?\b",
     "left": r"\bleft\b|\bleav(e|es|ing)\b",
 }
-# "who posted most in #x", "how many messages in #x in May", "most active in #x"
+# "who posted most in #x", "how many messages in #x in May", "most active in #x", "how many
+# people posted in #x" (not "how many people came to the meetup", nor "how many people wrote
+# about D3": the posting verb ends the question or opens its place or time)
 _COUNTING = re.compile(
     r"\bhow many (messages|posts)\b|\bnumber of (messages|posts)\b"
     r"|\b(posted|posts|wrote|writes|sent|talk(ed|s)?)\s+(the\s+)?most\b"
-    r"|\bmost\s+(active|messages|posts|prolific|talkative)\b|\bbusiest\b",
+    r"|\bmost\s+(active|messages|posts|prolific|talkative)\b|\bbusiest\b"
+    r"|\bhow many (different |distinct |unique )?(people|members|users|persons|folks|authors)"
+    r"( (have|has|had|were|are|was))?( ever)? (posted|post|wrote|write|written|sent|talked"
+    r"|chatted|spoke|been active|active)"
+    r"(?=\s+(in|to|on|during|since|before|after|last|this|between|from|so far|overall)\b"
+    r"|\s*[?.!]|$)",
     re.I,
 )
+# a count question whose answer is a channel: "which channel has the most messages?"
+_RANKS_CHANNELS = re.compile(
+    r"\b(which|what)\s+(slack\s+)?channels?\b|\bbusiest\s+channels?\b", re.I
+)
+# What the channel list itself answers (agent/channel_facts.py): "how many members does
+# #datajam have?", "how many channels are there?", "who created #sci?", "when was the sci
+# channel made?"; the channel must be what is counted or made ("how many people in #general use
+# R?", "who created the chart in #sci?" are about something else).
+_CHANNELS_COUNTED = re.compile(r"\bhow many (slack )?channels\b|\bnumber of channels\b", re.I)
+_MEMBERS = r"\bhow many (members|people|users|folks)"
+_MADE = r"(creat(ed|e|or|ion)|made|set up|started)"
+
+
+def _channel_phrase(name: str) -> str:
+    """A channel as a noun phrase: "#sci", "sci", "the sci channel", "channel sci"."""
+    named = re.escape(name)
+    return rf"(the\s+)?(#?{named}(?![\w-])(\s+channel\b)?|channel\s+#?{named}(?![\w-]))"
+
+
 # emoji names people say in words; ":name:" works for any other
 _EMOJI_WORDS = {
     "fire": "fire",
@@ -96,6 +125,9 @@ class Intent(BaseModel):
     emoji: str | None = None
     history: list[ChannelEventKind] = []  # asks about channel events ("who renamed #x")
     counting: bool = False  # asks for message counts ("who posted most in #x")
+    ranks_channels: bool = False  # of those, asks which channel ("the busiest channel")
+    # asks what the channel list says: a channel's members, how many channels, who made one
+    channel_facts: list[ChannelFact] = []
 
 
 def read_intent(
@@ -130,6 +162,7 @@ def read_intent(
         topic = _FILLER.sub(" ", re.sub(r"\d{4}-\d{2}-\d{2}|\b(19|20)\d{2}\b", " ", topic))
     topic = re.sub(r"\s+", " ", topic).strip(" ?.,") or question
     hints = [c for c in channels if not re.search(rf"#{re.escape(c)}(?![\w-])", question)]
+    counting = bool(_COUNTING.search(question))
     return Intent(
         topic=topic,
         channels=channels,
@@ -143,7 +176,9 @@ def read_intent(
         reactions=bool(_REACTIONS.search(question)),
         emoji=_emoji_in(question),
         history=_history_kinds(question, hints != channels or "channel" in question.lower()),
-        counting=bool(_COUNTING.search(question)),
+        counting=counting,
+        ranks_channels=counting and bool(_RANKS_CHANNELS.search(question)),
+        channel_facts=[] if counting else _channel_facts(question, channels),
     )
 
 
@@ -164,13 +199,35 @@ def _asks_digest(question: str, topic: str, scoped: bool) -> bool:
 
 
 def _channel_named(name: str) -> str:
-    """A channel named in a question: "#deploys", "in deploys", "in the #deploys"."""
-    return rf"(?:\bin\s+(?:the\s+)?#?|#){re.escape(name)}(?![\w-])"
+    """A channel named in a question: "#deploys", "in deploys", "in the #deploys", "the
+    deploys channel", "channel deploys"."""
+    named = re.escape(name)
+    return (
+        rf"(?:\bin\s+(?:the\s+)?#?|#|\bchannel\s+#?){named}(?![\w-])"
+        rf"|(?<![\w#-]){named}\s+channel\b"
+    )
 
 
 def _history_kinds(question: str, names_a_channel: bool) -> list[ChannelEventKind]:
     words = _EVENT_WORDS | (_CHANNEL_EVENT_WORDS if names_a_channel else {})
     return [kind for kind, pattern in words.items() if re.search(pattern, question, re.I)]
+
+
+def _channel_facts(question: str, channels: list[str]) -> list[ChannelFact]:
+    """The channel-list facts asked for: how many channels, or of the one channel named, its
+    members or its creation."""
+    facts: list[ChannelFact] = ["channels"] if _CHANNELS_COUNTED.search(question) else []
+    if len(channels) != 1:
+        return facts
+    channel = _channel_phrase(channels[0])
+    members = (
+        rf"{_MEMBERS}(\s+(are|were|is))?(\s+there)?\s+(in|on)\s+{channel}\s*[?.!]?\s*$"
+        rf"|{_MEMBERS}\s+(does|do|did|has)\s+{channel}\s+(have|got)\b"
+    )
+    made = rf"\b{_MADE}\s+(of\s+)?{channel}|{channel}\s+((was|been|got|get)\s+)?{_MADE}\b"
+    facts += ["members"] if re.search(members, question, re.I) else []
+    facts += ["created"] if re.search(made, question, re.I) else []
+    return facts
 
 
 def _emoji_in(question: str) -> str | None:

@@ -20,8 +20,9 @@ def message_counts(
     until: datetime | None = None,
     limit: int,
 ) -> dict[str, Any]:
-    """Content messages (not joins, topic changes and other events) in the scope: `total`, and
-    the `limit` most posting `people` and busiest `channels`, each {id, name, count}."""
+    """Content messages (not joins, topic changes and other events) in the scope: `total`,
+    how many people posted them (`posters`), and the `limit` most posting `people` and
+    busiest `channels`, each {id, name, count}."""
     condition, params = where(
         ["m.is_content"],
         {
@@ -44,6 +45,7 @@ def message_counts(
         ).fetchall()
     return {
         "total": sum(r["n"] for r in rows),
+        "posters": len({r["user_id"] for r in rows if r["user_id"]}),
         "people": _ranked(rows, "user_id", "user", limit),
         "channels": _ranked(rows, "channel_id", "channel", limit),
     }

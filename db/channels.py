@@ -115,14 +115,19 @@ def channel_kinds(conn: psycopg.Connection, channel_ids: Sequence[str]) -> dict[
 
 
 def channel_summaries(conn: psycopg.Connection) -> list[dict[str, Any]]:
-    """Every channel with its member and content-message counts, by name."""
+    """Every channel with its member and content-message counts, who created it and when,
+    by name."""
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(
             """SELECT c.channel_id, c.name, c.kind, c.topic, c.purpose, c.is_archived,
                       cardinality(c.member_ids) AS members,
                       (SELECT count(*) FROM message_metadata m
-                       WHERE m.channel_id = c.channel_id AND m.is_content) AS messages
-               FROM channels c ORDER BY c.name"""
+                       WHERE m.channel_id = c.channel_id AND m.is_content) AS messages,
+                      c.created_at AS created,
+                      coalesce(u.display_name, u.name, u.real_name, c.creator_id) AS creator
+               FROM channels c LEFT JOIN users u
+                 ON u.workspace_id = c.workspace_id AND u.user_id = c.creator_id
+               ORDER BY c.name"""
         ).fetchall()
 
 

@@ -229,6 +229,7 @@ class CountResult(BaseModel):
     """Messages (not joins, topic changes or other events) in the scope."""
 
     total: int
+    posters: int = Field(description="How many different people posted them.")
     people: list[NamedCount] = Field(description="Who posted most, most first.")
     channels: list[NamedCount] = Field(description="Busiest channels, most first.")
 
@@ -261,6 +262,8 @@ class ChannelInfo(BaseModel):
     is_archived: bool
     members: int
     messages: int
+    created: datetime | None = None
+    creator: str | None = Field(None, description="Who created it (name, else user id).")
 
 
 class ChannelList(BaseModel):

@@ -190,7 +190,8 @@ class WorkspaceTools:
 
     @tool
     def list_channels(self) -> ChannelList:
-        """Every channel with its kind, topic, purpose, archived flag, members and messages."""
+        """Every channel with its kind, topic, purpose, archived flag, members, messages,
+        creator and creation time."""
         with self.stores.postgres.tenant(self.workspace_id) as conn:
             channels = channel_summaries(conn)
         return ChannelList(channels=[ChannelInfo(**c) for c in channels])
@@ -266,9 +267,10 @@ class WorkspaceTools:
 
     @tool
     def message_counts(self, args: CountArgs) -> CountResult:
-        """Counts of messages (not joins or other channel events): the total, who posted most
-        and the busiest channels, optionally for one channel, one person and a time window.
-        Use it for "who posted most in #x", "how many messages in #x in May"."""
+        """Counts of messages (not joins or other channel events): the total, how many people
+        posted them, who posted most and the busiest channels, optionally for one channel, one
+        person and a time window. Use it for "who posted most in #x", "how many messages in #x
+        in May", "how many people posted in #x"."""
         with self.stores.postgres.tenant(self.workspace_id) as conn:
             counts = message_counts(
                 conn,

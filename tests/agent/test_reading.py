@@ -118,6 +118,11 @@ def test_pr_number_from_url_or_number():
         ("Which integrations were added?", False, ["integration_added"], False),
         ("Who posted the most in #tools?", False, [], True),
         ("How many messages were posted in #sci?", False, [], True),
+        ("How many people posted in #tools?", False, [], True),
+        ("How many different members have been active in #sci since May?", False, [], True),
+        # people counted, but not as posters: attendance, or posts on a topic
+        ("How many people came to the meetup?", False, [], False),
+        ("How many people wrote about D3?", False, [], False),
     ],
 )
 def test_read_intent_routes_reactions_history_and_counts(question, reactions, history, counting):
@@ -140,6 +145,52 @@ def test_read_intent_routes_reactions_history_and_counts(question, reactions, hi
 )
 def test_read_intent_asks_a_digest_only_when_the_request_is_one(question, digest):
     assert read_intent(question, ["sci", "general"], {}, {}, NOW).digest is digest
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "When was the tuts channel renamed?",
+        "When was the #tuts channel renamed?",
+        "Who renamed channel tuts?",
+        "Who renamed the channel in the tuts?",
+    ],
+)
+def test_a_channel_is_named_with_or_without_its_hash(question: str):
+    intent = read_intent(question, ["tuts", "general"], {}, {}, NOW)
+    assert intent.channels == ["tuts"] and intent.history == ["renamed"]
+    assert "tuts" not in intent.topic
+
+
+@pytest.mark.parametrize(
+    ("question", "ranks_channels"),
+    [
+        ("Which channel has the most messages?", True),
+        ("What is the busiest channel this year?", True),
+        ("Who posted the most in #general?", False),
+        ("Which channel is about maps?", False),  # not a count
+    ],
+)
+def test_a_count_question_may_ask_for_a_channel(question: str, ranks_channels: bool):
+    assert read_intent(question, ["general"], {}, {}, NOW).ranks_channels is ranks_channels
+
+
+@pytest.mark.parametrize(
+    ("question", "facts"),
+    [
+        ("How many members does #sci have?", ["members"]),
+        ("How many people are in the sci channel?", ["members"]),
+        ("How many channels are there?", ["channels"]),
+        ("Who created #sci?", ["created"]),
+        ("When was the sci channel made?", ["created"]),
+        # the channel is where it happened, not what is counted or made
+        ("How many people in #sci use R?", []),
+        ("Who created the chart in #sci?", []),
+        ("How many people posted in #sci?", []),  # a message count
+    ],
+)
+def test_what_the_channel_list_answers(question: str, facts: list[str]):
+    assert read_intent(question, ["sci", "general"], {}, {}, NOW).channel_facts == facts
 
 
 def test_a_channel_name_is_not_read_inside_a_longer_one():

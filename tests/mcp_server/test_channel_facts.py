@@ -74,6 +74,7 @@ def test_message_counts_match_the_export(houston: Stores):
     counts = WorkspaceTools(houston, HOUSTON).message_counts(CountArgs(channel="general"))
     assert counts.total == len(content)
     assert [(p.id, p.count) for p in counts.people[:3]] == posters.most_common(3)
+    assert counts.posters == len(posters)
     july = WorkspaceTools(houston, HOUSTON).message_counts(
         CountArgs(
             channel="sci",
@@ -98,6 +99,7 @@ def test_message_counts_match_the_export(houston: Stores):
         ("Which message is pinned in #datajam?", ["New data jam event posted"]),
         ("Who posted most in #tools?", ["most from micahstubbs"]),
         ("How many messages did javier post in #general?", ["javier posted"]),
+        ("How many people posted in the readings channel?", [" people in #readings"]),
     ],
 )
 def test_the_offline_agent_answers_history_and_counts(houston: Stores, question, says):
@@ -107,3 +109,56 @@ def test_the_offline_agent_answers_history_and_counts(houston: Stores, question,
     assert {u.name for u in result.tool_calls} & {"channel_events", "message_counts"}
     assert "semantic_search" not in {u.name for u in result.tool_calls}
     assert all(c.permalink.startswith(URL) for c in result.citations)
+
+
+def test_a_channel_named_without_its_hash_scopes_the_history(houston: Stores):
+    question = "When was the tutorials channel renamed?"
+    result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
+    # the one rename of #tutorials, not every rename of the workspace (#random to #meetup-)
+    assert result.draft.summary == "micahstubbs renamed #tuts to #tutorials on 2015-06-09."
+
+
+def test_which_channel_is_busiest_is_answered_with_a_channel(houston: Stores):
+    july = {
+        path.name: sum(
+            m.get("subtype") not in METADATA_SUBTYPES
+            and datetime.fromtimestamp(float(m["ts"]), UTC).strftime("%Y-%m") == "2016-07"
+            for m in _export_messages(path.name)
+        )
+        for path in shared_export("houston-datavis").iterdir()
+        if path.is_dir()
+    }
+    most = max(july.values())
+    busiest = sorted(f"#{name}" for name, n in july.items() if n == most)  # #general and #sci tie
+    question = "Which channel had the most messages in July 2016?"
+    result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
+    named = " and ".join(busiest) + (" have" if len(busiest) > 1 else " has")
+    each = " each" if len(busiest) > 1 else ""
+    assert result.draft.summary.startswith(
+        f"{named} the most messages from 2016-07-01 to 2016-07-31: {most}{each} of "
+        f"{sum(july.values())}; then "
+    ), result.draft.summary
+
+
+def test_the_channel_list_answers_members_creation_and_how_many(houston: Stores):
+    listed = json.loads((shared_export("houston-datavis") / "channels.json").read_text())
+    users = json.loads((shared_export("houston-datavis") / "users.json").read_text())
+    names = {u["id"]: u["name"] for u in users}
+    by_name = {c["name"]: c for c in listed}
+    created = datetime.fromtimestamp(int(by_name["sci"]["created"]), UTC)
+    expected = {
+        "How many members does #datajam have?": (
+            f"#datajam has {len(by_name['datajam']['members'])} members."
+        ),
+        "Who created the sci channel?": (
+            f"#sci was created by {names[by_name['sci']['creator']]} on {created:%Y-%m-%d}."
+        ),
+    }
+    for question, summary in expected.items():
+        result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
+        assert result.found and result.draft.summary == summary
+        assert "semantic_search" not in {u.name for u in result.tool_calls}
+    question = "How many channels are there?"
+    result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
+    archived = sum(c["is_archived"] for c in listed)
+    assert result.draft.summary.startswith(f"{len(listed)} channels, {archived} of them archived")
