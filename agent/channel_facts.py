@@ -77,7 +77,9 @@ def _channel_lines(intent: Intent, outcomes: list[ToolOutcome]) -> list[str]:
         names = ", ".join(f"#{c.name}" for c in listed)
         lines.append(f"{_plural(len(listed), 'channel')}, {archived} of them archived: {names}.")
     for channel in named:
-        if "members" in intent.channel_facts:
+        if "members" in intent.channel_facts and channel.is_archived and not channel.members:
+            lines.append(f"#{channel.name} is archived: Slack lists no members for it.")
+        elif "members" in intent.channel_facts:
             lines.append(f"#{channel.name} has {_plural(channel.members, 'member')}.")
         if "created" in intent.channel_facts and channel.created:
             by = f" by {channel.creator}" if channel.creator else ""

@@ -150,6 +150,12 @@ def test_the_channel_list_answers_members_creation_and_how_many(houston: Stores)
         "How many members does #datajam have?": (
             f"#datajam has {len(by_name['datajam']['members'])} members."
         ),
+        # an archived channel's members are emptied by Slack: no "0 members"
+        "How many people are in #tools?": (
+            "#tools is archived: Slack lists no members for it."
+            if by_name["tools"]["is_archived"] and not by_name["tools"]["members"]
+            else f"#tools has {len(by_name['tools']['members'])} members."
+        ),
         "Who created the sci channel?": (
             f"#sci was created by {names[by_name['sci']['creator']]} on {created:%Y-%m-%d}."
         ),
