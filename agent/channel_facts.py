@@ -3,9 +3,8 @@ its channel history ("what was #tutorials called before?", "who archived #readin
 message counts ("who posted most in #general?", "how many messages in #sci in July?") and its
 channel list ("how many members does #datajam have?", "who created #sci?")."""
 
-from datetime import timedelta
-
 from agent.contracts import Claim, Draft, Point, Section
+from agent.dates import window_words
 from agent.intent import Intent
 from agent.playbook import call, done, window_args
 from agent.toolbox import ToolOutcome
@@ -136,12 +135,7 @@ def _event_point(event: ChannelEventInfo) -> Point:
 def _count_sentence(counts: CountResult, intent: Intent) -> str:
     """ "403 messages from 31 people in #general; most from neerajt (124), micahstubbs (96)."""
     where = f" in #{intent.channels[0]}" if len(intent.channels) == 1 else ""
-    when = ""
-    if intent.since or intent.until:
-        start = f"{intent.since:%Y-%m-%d}" if intent.since else "the start"
-        last_day = intent.until - timedelta(microseconds=1) if intent.until else None
-        end = f"{last_day:%Y-%m-%d}" if last_day else "now"
-        when = f" from {start} to {end}"
+    when = window_words(intent.since, intent.until)
     noun = "message" if counts.total == 1 else "messages"
     if intent.ranks_channels and len(intent.channels) != 1 and counts.channels:
         return _busiest_sentence(counts, when)

@@ -6,6 +6,7 @@ from calendar import month_name
 from datetime import UTC, date, datetime, timedelta
 
 _DURATION = re.compile(r"^(\d+)\s*([hdwm])$")
+_BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
 # a date followed by a noun, not by a preposition or the end: "the May 2015 meetup"
 _ATTRIBUTIVE = re.compile(r"\s+(?!(?:and|or|to|in|on|at|for|of|from|with|by|about)\b)[a-z#]")
@@ -15,6 +16,14 @@ _ORDINALS = ["first", "second", "third", "fourth", "last"]
 WEEK_OF_MONTH = re.compile(
     rf"\b(?:the\s+)?({'|'.join(_ORDINALS)})\s+week\s+of\s+({'|'.join(_MONTHS)})\b"
     r"(?:\s+(\d{4})\b)?",
+    re.I,
+)
+
+# A month that names the window, not an event: "in March 2016", "during July", "March of 2016";
+# "the August 2015 data jam" keeps its month, which names the event (`intent` takes the others
+# out of the search, as it does a week of a month)
+MONTH_WINDOW = re.compile(
+    rf"(?<!the )\b(?:(?:in|during)\s+)?(?:{'|'.join(_MONTHS)})\b(?:\s+(?:of\s+)?\d{{4}}\b)?",
     re.I,
 )
 
@@ -34,6 +43,23 @@ def parse_moment(value: str, now: datetime) -> datetime:
             f"not a time: {value!r}; use a duration such as 7d or 24h, or a date such as 2016-07-01"
         ) from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def parse_end(value: str, now: datetime) -> datetime:
+    """The end of a window as people type it: a bare date includes that day (`--until
+    2016-07-31` covers July 31st), anything else is `parse_moment`'s moment."""
+    moment = parse_moment(value, now)
+    return moment + timedelta(days=1) if _BARE_DATE.fullmatch(value.strip()) else moment
+
+
+def window_words(since: datetime | None, until: datetime | None) -> str:
+    """A window in words, its end as the last day it includes (`until` is exclusive):
+    " from 2016-07-01 to 2016-07-31"; empty for no window."""
+    if not since and not until:
+        return ""
+    start = f"{since:%Y-%m-%d}" if since else "the start"
+    end = f"{until - timedelta(microseconds=1):%Y-%m-%d}" if until else "now"
+    return f" from {start} to {end}"
 
 
 def window_in(text: str, now: datetime) -> tuple[datetime | None, datetime | None]:

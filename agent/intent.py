@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from agent.dates import WEEK_OF_MONTH, window_in
+from agent.dates import MONTH_WINDOW, WEEK_OF_MONTH, window_in
 from db.models import ChannelEventKind
 
 ChannelFact = Literal["members", "channels", "created"]
@@ -24,8 +24,13 @@ _REQUEST_WORDS = frozenset(
     "please can could would will you give send write make draft show me us i i'd want need "
     "like to a an the our my quick short brief weekly daily monthly what are were is".split()
 )
-# "what happened in #deploys last week" asks for a digest; "what happened with v2.14.0" does not
-_HAPPENED = re.compile(r"^\s*what(?:'s| has)? happen(?:ed|ing)\s*$", re.I)
+# "what happened in #deploys last week" (or "what was discussed / said / shared / going on")
+# asks for a digest; "what happened with v2.14.0", "what was said about Shiny" do not
+_HAPPENED = re.compile(
+    r"^\s*what(?:'s| has| had| was| were| is| got)?\s+"
+    r"(?:happen(?:ed|ing)|discussed|talked about|said|shared|posted|going on|new)\s*$",
+    re.I,
+)
 # emoji reactions, not "how did Oleg react to the rewording"
 _REACTIONS = re.compile(
     r"\breactions?\b|\breacted\s+(with|to\s+(the\s+)?most)|\bmost[- ]reacted|\bemoji"
@@ -158,7 +163,7 @@ def read_intent(
         topic = re.sub(rf"(?<![\w@]){re.escape(word)}\b", " ", topic)
     topic = _SAID.sub(" ", topic)
     if since or until:
-        topic = WEEK_OF_MONTH.sub(" ", topic)
+        topic = MONTH_WINDOW.sub(" ", WEEK_OF_MONTH.sub(" ", topic))
         topic = _FILLER.sub(" ", re.sub(r"\d{4}-\d{2}-\d{2}|\b(19|20)\d{2}\b", " ", topic))
     topic = re.sub(r"\s+", " ", topic).strip(" ?.,") or question
     hints = [c for c in channels if not re.search(rf"#{re.escape(c)}(?![\w-])", question)]

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from agent import llm
 from agent.contracts import Draft, Point, Request, Section
+from agent.dates import window_words
 from agent.playbook import (
     AgentContext,
     call,
@@ -393,9 +394,7 @@ def _by_the_numbers(
     messages = [m for t in talks for m in t]
     people = {m.user_id for m in messages if m.user_id}
     channels = {m.channel for m in messages}
-    window = (f" from {request.since:%Y-%m-%d}" if request.since else "") + (
-        f" to {request.until:%Y-%m-%d}" if request.until else ""
-    )
+    window = window_words(request.since, request.until)
     parts = [
         f"By the numbers{window}: {plural(len(messages), 'message')} from "
         f"{plural(len(people), 'person', 'people')} in {plural(len(channels), 'channel')}"

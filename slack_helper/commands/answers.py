@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from agent import render
 from agent.contracts import Citation, Request, Result, UsedTool
-from agent.dates import parse_moment
+from agent.dates import parse_end, parse_moment
 from bot.schedules import add_schedule, list_schedules, remove_schedule
 from slack_helper.commands.common import (
     ChannelsOption,
@@ -63,7 +63,9 @@ def newsletter(
     ctx: typer.Context,
     workspace_key: WorkspaceOption = None,
     since: Annotated[str, typer.Option(help="Start: a duration back (7d) or a date.")] = "7d",
-    until: Annotated[str | None, typer.Option(help="End: a duration back or a date.")] = None,
+    until: Annotated[
+        str | None, typer.Option(help="End: a duration back, or a date (that day included).")
+    ] = None,
     channels: ChannelsOption = None,
     fmt: FormatOption = "markdown",
 ) -> None:
@@ -73,7 +75,7 @@ def newsletter(
     now = datetime.now(UTC)
     try:
         start = parse_moment(since, now)
-        end = parse_moment(until, now) if until else None
+        end = parse_end(until, now) if until else None
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     request = Request(task="newsletter", channels=names(channels), since=start, until=end)

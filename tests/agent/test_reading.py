@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from agent.contracts import Request
-from agent.dates import parse_moment, window_in
+from agent.dates import parse_end, parse_moment, window_in, window_words
 from agent.intent import read_intent
 from agent.pr_review import pr_number
 
@@ -23,6 +23,16 @@ NOW = datetime(2024, 3, 20, 15, 30, tzinfo=UTC)  # a Wednesday
 )
 def test_parse_moment(value: str, expected: datetime):
     assert parse_moment(value, NOW) == expected
+
+
+def test_an_end_date_includes_its_day_and_is_told_as_the_last_day():
+    end = parse_end("2016-07-31", NOW)
+    assert end == datetime(2016, 8, 1, tzinfo=UTC)  # July 31st is in the window
+    assert parse_end("2016-07-31T12:00", NOW) == datetime(2016, 7, 31, 12, tzinfo=UTC)
+    assert parse_end("7d", NOW) == parse_moment("7d", NOW)
+    since = parse_moment("2016-07-01", NOW)
+    assert window_words(since, end) == " from 2016-07-01 to 2016-07-31"
+    assert window_words(None, None) == "" and window_words(since, None).endswith("to now")
 
 
 def test_parse_moment_refuses_prose_with_a_hint():
@@ -77,6 +87,24 @@ def test_read_intent_resolves_channels_people_and_prs():
     assert intent.urls == ["https://github.com/acme/webapp/pull/1250"]
     assert intent.since == datetime(2024, 3, 11, tzinfo=UTC)
     assert "deploys" not in intent.topic and "alice" not in intent.topic
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("What did people say about Shiny in March 2016?", "Shiny"),
+        ("Anything about maps in May?", "Anything about maps"),
+        ("What was posted in March of 2016 about maps?", "What was posted about maps"),
+        # a month that names an event stays: its messages may say it
+        (
+            "Which venue was the August 2015 data jam waiting on?",
+            "Which venue was the August data jam waiting",
+        ),
+    ],
+)
+def test_a_month_is_a_window_not_a_topic(question: str, topic: str):
+    intent = read_intent(question, [], {}, {}, NOW)
+    assert intent.since is not None and intent.topic == topic
 
 
 def test_a_week_of_a_month_is_a_window_not_a_topic():
@@ -138,6 +166,10 @@ def test_read_intent_routes_reactions_history_and_counts(question, reactions, hi
         ("Give me a recap", True),
         ("Customer feedback digest for March", True),
         ("What are the highlights in #general?", True),
+        # a scoped question with nothing asked but what went on there
+        ("What was discussed in #sci in March 2016?", True),
+        ("What was shared in #general during the first week of July?", True),
+        ("What was said about Shiny in #sci in March 2016?", False),
         # the word inside an unscoped question is its topic, not a request for a digest
         ("the argument that a chart ought to summarise big data rather than plot it all", False),
         ("Where did Ann post the summary of the survey results?", False),
