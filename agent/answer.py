@@ -5,7 +5,7 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 
-from agent import channel_facts, newsletter
+from agent import channel_facts, newsletter, reaction_facts
 from agent.answerability import Alike, Asked, asked, ends_asking, holds_answer, statements
 from agent.contracts import Draft, Request, Section
 from agent.coverage import coverage
@@ -130,6 +130,13 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
         return channel_facts.compose(intent, outcomes)
     related = relevant_hits(outcomes)
     reacted = _most_reacted(outcomes)
+    if intent and (ranked := reaction_facts.ranking(intent, outcomes)):
+        points = [quote_point(m) for m in reacted[:3]]
+        return Draft(
+            found=True,
+            summary=ranked,
+            sections=[Section(title="Most reacted", points=points)] if points else [],
+        )
     question = asked(request.question)
     conversations = _conversation_messages(outcomes)
     said = _evidence(question, intent)
@@ -373,6 +380,8 @@ def _reaction_args(intent: Intent) -> dict:
         args["emoji"] = intent.emoji
     if len(intent.channels) == 1:
         args["channel"] = intent.channels[0]
+    if len(intent.users) == 1 and intent.reaction_ranking != "reactor":
+        args["user"] = intent.users[0]  # "which of Ann's messages got the most reactions?"
     return args | window_args(intent.since, intent.until)
 
 

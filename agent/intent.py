@@ -10,6 +10,7 @@ from agent.dates import MONTH_WINDOW, WEEK_OF_MONTH, window_in
 from db.models import ChannelEventKind
 
 ChannelFact = Literal["members", "channels", "created"]
+ReactionRanking = Literal["emoji", "reactor"]
 
 # A pull request named in text: "PR 1234", "pull request #12", ".../pull/1234", "#1234" (also
 # GitHub's "acme/webapp#1234"); questions and messages are read with the same pattern.
@@ -34,9 +35,23 @@ _HAPPENED = re.compile(
 # emoji reactions, not "how did Oleg react to the rewording"
 _REACTIONS = re.compile(
     r"\breactions?\b|\breacted\s+(with|to\s+(the\s+)?most)|\bmost[- ]reacted|\bemoji"
-    r"|\bbookmark|:[a-z0-9_+-]+:",
+    r"|\bbookmark|:[a-z0-9_+-]+:|\bthumbs?[- ]up\b|\breacts?\s+(the\s+)?most\b",
     re.I,
 )
+# a ranking of reactions rather than of messages: "which emoji is used most?", "who reacts
+# the most?", "who gave the most :tada: reactions?"
+_REACTION_RANKINGS: dict[ReactionRanking, re.Pattern] = {
+    "emoji": re.compile(
+        r"\b(which|what)\s+(emoji|emojis|reaction emoji)\b"
+        r"|\b(most|popular|common|favou?rite)\b.{0,30}\bemoji|\bemoji\b.{0,30}\b(most|popular)\b",
+        re.I,
+    ),
+    "reactor": re.compile(
+        r"\bwho\b.{0,40}\b(react(s|ed)?|reactions?)\b.{0,30}\b(most|often|frequently)\b"
+        r"|\bwho\b.{0,20}\b(gives?|gave|leaves?|left|adds?|added|uses?|used)\s+(the\s+)?most\b",
+        re.I,
+    ),
+}
 # The channel-history words of each kind of event. Topic, purpose, joins and leaves are common
 # words, so they count only in a question that names a channel with "#" (or says "channel"):
 # "the joined date in the meetup data" is not about #meetup.
@@ -128,6 +143,8 @@ class Intent(BaseModel):
     digest: bool = False
     reactions: bool = False  # asks about reactions ("most reacted", "tada", "bookmarked")
     emoji: str | None = None
+    # asks which emoji or who reacts most, not which message got reactions
+    reaction_ranking: ReactionRanking | None = None
     history: list[ChannelEventKind] = []  # asks about channel events ("who renamed #x")
     counting: bool = False  # asks for message counts ("who posted most in #x")
     ranks_channels: bool = False  # of those, asks which channel ("the busiest channel")
@@ -168,6 +185,7 @@ def read_intent(
     topic = re.sub(r"\s+", " ", topic).strip(" ?.,") or question
     hints = [c for c in channels if not re.search(rf"#{re.escape(c)}(?![\w-])", question)]
     counting = bool(_COUNTING.search(question))
+    reactions = bool(_REACTIONS.search(question))
     return Intent(
         topic=topic,
         channels=channels,
@@ -178,7 +196,10 @@ def read_intent(
         pr_numbers=[int(n) for n in dict.fromkeys(PR_REFERENCE.findall(question))],
         urls=_URL.findall(question),
         digest=_asks_digest(question, topic, scoped=bool(channels or since or until)),
-        reactions=bool(_REACTIONS.search(question)),
+        reactions=reactions,
+        reaction_ranking=next(
+            (k for k, p in _REACTION_RANKINGS.items() if reactions and p.search(question)), None
+        ),
         emoji=_emoji_in(question),
         history=_history_kinds(question, hints != channels or "channel" in question.lower()),
         counting=counting,

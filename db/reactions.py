@@ -67,12 +67,14 @@ def reaction_window(
     since: datetime | None,
     until: datetime | None,
     emoji: str | None,
+    author_ids: Sequence[str] = (),
 ) -> ReactionWindow:
-    """Reactions on the messages of a channel and/or window, ten of each ranking."""
+    """Reactions on the messages of a channel, window and/or authors, ten of each ranking."""
     condition, params = where(
         [],
         {
             "channel": ("m.channel_id = %(channel)s", channel_id),
+            "authors": ("m.user_id = ANY(%(authors)s)", list(author_ids)),
             "since": ("m.created_at >= %(since)s", since),
             "until": ("m.created_at < %(until)s", until),
             "emoji": ("r.emoji = %(emoji)s", emoji),

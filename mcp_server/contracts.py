@@ -168,6 +168,9 @@ class ReactionsArgs(BaseModel):
     emoji: str | None = Field(
         None, description="Only this emoji, name without colons (e.g. 'tada')."
     )
+    user: str | None = Field(
+        None, description="Aggregate only: the messages this person posted (name or id)."
+    )
 
 
 class ChannelEventsArgs(BaseModel):

@@ -158,8 +158,8 @@ class WorkspaceTools:
     @tool
     def reactions_for(self, args: ReactionsArgs) -> ReactionsResult:
         """Reactions on one message (by message_id, or channel + ts) with who reacted; or,
-        without a message, for a channel and/or time window: counts per emoji, the most
-        reacted messages and the people who react most."""
+        without a message, for a channel, time window and/or author: counts per emoji, the
+        most reacted messages and the people who react most."""
         emoji = args.emoji.strip(":") if args.emoji else None
         with self.stores.postgres.tenant(self.workspace_id) as conn:
             message_id = args.message_id
@@ -173,7 +173,12 @@ class WorkspaceTools:
                 reactions = _reaction_counts(reactions_by_message(conn, [message_id], emoji))
             else:
                 window = reaction_window(
-                    conn, channel_id=channel, since=args.since, until=args.until, emoji=emoji
+                    conn,
+                    channel_id=channel,
+                    since=args.since,
+                    until=args.until,
+                    emoji=emoji,
+                    author_ids=lookup.user_ids(conn, [args.user]) if args.user else [],
                 )
         if message_id is not None:
             refs = lookup.message_refs(self.stores, self.workspace_id, [message_id])

@@ -225,6 +225,21 @@ def test_what_the_channel_list_answers(question: str, facts: list[str]):
     assert read_intent(question, ["sci", "general"], {}, {}, NOW).channel_facts == facts
 
 
+@pytest.mark.parametrize(
+    ("question", "ranking", "emoji"),
+    [
+        ("Which emoji is used most in reactions?", "emoji", None),
+        ("Who reacted with :+1: most often?", "reactor", "+1"),
+        ("Who gives the most reactions in #general?", "reactor", None),
+        ("What got the most thumbs up in March?", None, "+1"),  # messages, ranked
+        ("Who reacted with :tada: to the launch?", None, "tada"),  # one message's reactors
+    ],
+)
+def test_a_reaction_question_may_rank_emoji_or_people(question, ranking, emoji):
+    intent = read_intent(question, ["general"], {}, {}, NOW)
+    assert intent.reactions and (intent.reaction_ranking, intent.emoji) == (ranking, emoji)
+
+
 def test_a_channel_name_is_not_read_inside_a_longer_one():
     intent = read_intent("Who renamed #meetup-?", ["meetup", "meetup-"], {}, {}, NOW)
     assert intent.channels == ["meetup-"]
