@@ -8,7 +8,14 @@ from agent.dates import window_words
 from agent.intent import Intent
 from agent.playbook import call, done, window_args
 from agent.toolbox import ToolOutcome
-from mcp_server.contracts import ChannelEventInfo, ChannelEventList, ChannelList, CountResult
+from mcp_server.contracts import (
+    ChannelEventInfo,
+    ChannelEventList,
+    ChannelList,
+    CountResult,
+    UserInfo,
+    UserList,
+)
 
 SHOWN_EVENTS = 12  # in the summary; every event is listed below it
 
@@ -38,6 +45,7 @@ def answered(intent: Intent, outcomes: list[ToolOutcome]) -> bool:
         bool(_events(outcomes))
         or any(c.total for c in _counts(outcomes))
         or bool(_channel_lines(intent, outcomes))
+        or (intent.about_person and _person(intent, outcomes) is not None)
     )
 
 
@@ -49,7 +57,10 @@ def compose(intent: Intent, outcomes: list[ToolOutcome]) -> Draft:
     lines: list[str] = []
     sections: list[Section] = []
     lines += _channel_lines(intent, outcomes)
-    if counts:
+    person = _person(intent, outcomes) if intent.about_person else None
+    if person is not None:
+        lines.append(_person_sentence(person, counts[0] if counts else None))
+    elif counts:
         lines.append(_count_sentence(counts[0], intent))
     if events:
         told = [_event_point(e) for e in events]
@@ -84,6 +95,32 @@ def _channel_lines(intent: Intent, outcomes: list[ToolOutcome]) -> list[str]:
             by = f" by {channel.creator}" if channel.creator else ""
             lines.append(f"#{channel.name} was created{by} on {channel.created:%Y-%m-%d}.")
     return lines
+
+
+def _person(intent: Intent, outcomes: list[ToolOutcome]) -> UserInfo | None:
+    """The one person the question names, as the people list read first has them."""
+    found = [
+        u
+        for o in done(outcomes, "find_users")
+        for u in UserList.model_validate(o.data).users
+        if u.user_id in intent.users[:1]
+    ]
+    return found[0] if found else None
+
+
+def _person_sentence(person: UserInfo, counts: CountResult | None) -> str:
+    """ "neerajt (Neeraj Tandon, organizer) posted 316 messages, most in #general (124), ..."."""
+    name = person.display_name or person.name or person.user_id
+    details = ", ".join(d for d in (person.real_name, person.title) if d and d != name)
+    who = f"{name} ({details})" if details else name
+    if person.is_bot:
+        who += ", a bot,"
+    if counts is None or not counts.total:
+        said = f"{who} has posted no messages here."
+    else:
+        places = ", ".join(f"#{c.name} ({c.count})" for c in counts.channels[:3])
+        said = f"{who} posted {_plural(counts.total, 'message')}, most in {places}."
+    return said + (" The account is deactivated." if person.is_deleted else "")
 
 
 def _plural(count: int, noun: str) -> str:

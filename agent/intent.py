@@ -84,6 +84,13 @@ _COUNTING = re.compile(
     r"|\s*[?.!]|$)",
     re.I,
 )
+# about a person as a whole: "who is neerajt?", "tell me about @ann", "what is Kim's title?"
+_ABOUT_PERSON = re.compile(
+    r"^\s*(?:who\s+is|who's|who\s+was|tell\s+me\s+about|what\s+do\s+(?:you|we)\s+know\s+about)"
+    r"\s+@?[\w.-]+(?:\s+[A-Z][\w.-]*)?\s*\??\s*$"
+    r"|\b(?:what|which)\s+is\s+@?[\w.-]+'s\s+(?:title|role|job|position|real name|full name)\b",
+    re.I,
+)
 # a count question whose answer is a channel: "which channel has the most messages?"
 _RANKS_CHANNELS = re.compile(
     r"\b(which|what)\s+(slack\s+)?channels?\b|\bbusiest\s+channels?\b", re.I
@@ -148,6 +155,7 @@ class Intent(BaseModel):
     history: list[ChannelEventKind] = []  # asks about channel events ("who renamed #x")
     counting: bool = False  # asks for message counts ("who posted most in #x")
     ranks_channels: bool = False  # of those, asks which channel ("the busiest channel")
+    about_person: bool = False  # "who is neerajt?": the one person named, and what they post
     # asks what the channel list says: a channel's members, how many channels, who made one
     channel_facts: list[ChannelFact] = []
 
@@ -184,7 +192,8 @@ def read_intent(
         topic = _FILLER.sub(" ", re.sub(r"\d{4}-\d{2}-\d{2}|\b(19|20)\d{2}\b", " ", topic))
     topic = re.sub(r"\s+", " ", topic).strip(" ?.,") or question
     hints = [c for c in channels if not re.search(rf"#{re.escape(c)}(?![\w-])", question)]
-    counting = bool(_COUNTING.search(question))
+    about_person = len(users) == 1 and bool(_ABOUT_PERSON.search(question))
+    counting = about_person or bool(_COUNTING.search(question))
     reactions = bool(_REACTIONS.search(question))
     return Intent(
         topic=topic,
@@ -203,6 +212,7 @@ def read_intent(
         emoji=_emoji_in(question),
         history=_history_kinds(question, hints != channels or "channel" in question.lower()),
         counting=counting,
+        about_person=about_person,
         ranks_channels=counting and bool(_RANKS_CHANNELS.search(question)),
         channel_facts=[] if counting else _channel_facts(question, channels),
     )

@@ -240,6 +240,21 @@ def test_a_reaction_question_may_rank_emoji_or_people(question, ranking, emoji):
     assert intent.reactions and (intent.reaction_ranking, intent.emoji) == (ranking, emoji)
 
 
+@pytest.mark.parametrize(
+    ("question", "about_person"),
+    [
+        ("Who is alice?", True),
+        ("Tell me about @alice", True),
+        ("What is alice's title?", True),
+        ("Who is the treasurer?", False),  # nobody named
+        ("Who is alice meeting on Friday?", False),  # a question about something alice does
+    ],
+)
+def test_a_question_may_be_about_a_person(question: str, about_person: bool):
+    intent = read_intent(question, [], {"alice": "U01ALICE"}, {}, NOW)
+    assert intent.about_person is about_person and intent.counting is about_person
+
+
 def test_a_channel_name_is_not_read_inside_a_longer_one():
     intent = read_intent("Who renamed #meetup-?", ["meetup", "meetup-"], {}, {}, NOW)
     assert intent.channels == ["meetup-"]

@@ -168,3 +168,25 @@ def test_the_channel_list_answers_members_creation_and_how_many(houston: Stores)
     result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
     archived = sum(c["is_archived"] for c in listed)
     assert result.draft.summary.startswith(f"{len(listed)} channels, {archived} of them archived")
+
+
+def test_who_a_person_is_from_their_profile_and_messages(houston: Stores):
+    users = json.loads((shared_export("houston-datavis") / "users.json").read_text())
+    micah = next(u for u in users if u["name"] == "micahstubbs")
+    per_channel = Counter()
+    for path in shared_export("houston-datavis").iterdir():
+        if path.is_dir():
+            per_channel[path.name] = sum(
+                m.get("user") == micah["id"]
+                and m.get("subtype") not in METADATA_SUBTYPES
+                and bool(m.get("text") or m.get("files") or m.get("file"))
+                for m in _export_messages(path.name)
+            )
+    places = ", ".join(f"#{name} ({n})" for name, n in per_channel.most_common(3))
+    profile = f"{micah['real_name']}, {micah['profile']['title']}"
+    result = AgentRunner(houston).run(
+        HOUSTON, Request(task="answer", question="Who is micahstubbs?")
+    )
+    assert result.draft.summary == (
+        f"micahstubbs ({profile}) posted {sum(per_channel.values())} messages, most in {places}."
+    )
