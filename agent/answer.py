@@ -95,7 +95,8 @@ def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
     if intent.digest:
         return newsletter.plan(_digest(intent, context), outcomes, context)
     if channel_facts.asks(intent):
-        asked_tools = [o for o in outcomes if o.name in ("channel_events", "message_counts")]
+        facts_tools = ("channel_events", "message_counts", "channel_history")
+        asked_tools = [o for o in outcomes if o.name in facts_tools]
         if not asked_tools and (calls := channel_facts.plan(intent, 2)):
             return calls
         if channel_facts.answered(intent, outcomes):

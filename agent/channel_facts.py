@@ -13,6 +13,8 @@ from mcp_server.contracts import (
     ChannelEventList,
     ChannelList,
     CountResult,
+    HistoryResult,
+    MessageRef,
     UserInfo,
     UserList,
 )
@@ -22,7 +24,12 @@ SHOWN_EVENTS = 12  # in the summary; every event is listed below it
 
 def asks(intent: Intent) -> bool:
     """Whether the question is about channel history, counts or the channel list."""
-    return bool(intent.history) or intent.counting or bool(intent.channel_facts)
+    return (
+        bool(intent.history)
+        or intent.counting
+        or bool(intent.channel_facts)
+        or intent.extreme is not None
+    )
 
 
 def plan(intent: Intent, step: int) -> list:
@@ -33,9 +40,12 @@ def plan(intent: Intent, step: int) -> list:
         scope["channel"] = intent.channels[0]
     if intent.history:
         calls.append(call("channel_events", {**scope, "kinds": intent.history}, step))
+    person = {"user": intent.users[0]} if len(intent.users) == 1 else {}
     if intent.counting:
-        counted = scope | ({"user": intent.users[0]} if len(intent.users) == 1 else {})
-        calls.append(call("message_counts", counted, step, len(calls)))
+        calls.append(call("message_counts", scope | person, step, len(calls)))
+    if intent.extreme and "channel" in scope:
+        newest = {"newest_first": intent.extreme == "last", "limit": 1}
+        calls.append(call("channel_history", scope | person | newest, step, len(calls)))
     return calls
 
 
@@ -46,6 +56,7 @@ def answered(intent: Intent, outcomes: list[ToolOutcome]) -> bool:
         or any(c.total for c in _counts(outcomes))
         or bool(_channel_lines(intent, outcomes))
         or (intent.about_person and _person(intent, outcomes) is not None)
+        or bool(_extreme(intent, outcomes))
     )
 
 
@@ -57,6 +68,10 @@ def compose(intent: Intent, outcomes: list[ToolOutcome]) -> Draft:
     lines: list[str] = []
     sections: list[Section] = []
     lines += _channel_lines(intent, outcomes)
+    if extreme := _extreme(intent, outcomes):
+        point = _extreme_point(intent, extreme[0])
+        lines.append(point.text)
+        sections.append(Section(title=f"#{extreme[0].channel}", points=[point]))
     person = _person(intent, outcomes) if intent.about_person else None
     if person is not None:
         lines.append(_person_sentence(person, counts[0] if counts else None))
@@ -125,6 +140,31 @@ def _person_sentence(person: UserInfo, counts: CountResult | None) -> str:
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _extreme(intent: Intent, outcomes: list[ToolOutcome]) -> list[MessageRef]:
+    """The first or last message asked for, as channel_history returned it."""
+    if intent.extreme is None:
+        return []
+    return [
+        m
+        for o in done(outcomes, "channel_history")
+        for m in HistoryResult.model_validate(o.data).messages
+    ][:1]
+
+
+def _extreme_point(intent: Intent, message: MessageRef) -> Point:
+    """ "The last message in #readings, by colinnlsn, on 2016-01-10 14:03 UTC: “…”", or
+    "micahstubbs's last message in #general, on …" when one person's was asked for."""
+    who = message.user or message.user_id or "someone"
+    where = f"in #{message.channel}{window_words(intent.since, intent.until)}"
+    if intent.users:
+        lead = f"{who}'s {intent.extreme} message {where}"
+    else:
+        lead = f"The {intent.extreme} message {where}, by {who}"
+    quoted = " ".join(message.text.split())[:200]
+    text = f"{lead}, on {message.time:%Y-%m-%d %H:%M} UTC: \u201c{quoted}\u201d"
+    return Point(text=text, citations=[Claim(message_id=message.message_id, quote=quoted)])
 
 
 def _events(outcomes: list[ToolOutcome]) -> list[ChannelEventInfo]:

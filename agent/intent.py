@@ -11,6 +11,7 @@ from db.models import ChannelEventKind
 
 ChannelFact = Literal["members", "channels", "created"]
 ReactionRanking = Literal["emoji", "reactor"]
+Extreme = Literal["first", "last"]
 
 # A pull request named in text: "PR 1234", "pull request #12", ".../pull/1234", "#1234" (also
 # GitHub's "acme/webapp#1234"); questions and messages are read with the same pattern.
@@ -91,6 +92,20 @@ _ABOUT_PERSON = re.compile(
     r"|\b(?:what|which)\s+is\s+@?[\w.-]+'s\s+(?:title|role|job|position|real name|full name)\b",
     re.I,
 )
+# the first or last message of a channel (or of a person in it): "what was the last message in
+# #readings?", "what did micahstubbs post last in #general?", "when did #sci start?"
+_EXTREMES: dict[Extreme, re.Pattern] = {
+    "last": re.compile(
+        r"\b(last|latest|most recent|newest)\s+(message|post|thing|word)s?\b"
+        r"|\b(post(ed)?|said|wrote|sent)\s+(\w+\s+)?last\b|\blast\s+(post(ed)?|said|wrote)\b",
+        re.I,
+    ),
+    "first": re.compile(
+        r"\b(first|earliest|oldest)\s+(message|post|thing|word)s?\b"
+        r"|\b(post(ed)?|said|wrote|sent)\s+(\w+\s+)?first\b|\bfirst\s+(post(ed)?|said|wrote)\b",
+        re.I,
+    ),
+}
 # a count question whose answer is a channel: "which channel has the most messages?"
 _RANKS_CHANNELS = re.compile(
     r"\b(which|what)\s+(slack\s+)?channels?\b|\bbusiest\s+channels?\b", re.I
@@ -156,6 +171,7 @@ class Intent(BaseModel):
     counting: bool = False  # asks for message counts ("who posted most in #x")
     ranks_channels: bool = False  # of those, asks which channel ("the busiest channel")
     about_person: bool = False  # "who is neerajt?": the one person named, and what they post
+    extreme: Extreme | None = None  # the first or last message of the one channel named
     # asks what the channel list says: a channel's members, how many channels, who made one
     channel_facts: list[ChannelFact] = []
 
@@ -213,6 +229,9 @@ def read_intent(
         history=_history_kinds(question, hints != channels or "channel" in question.lower()),
         counting=counting,
         about_person=about_person,
+        extreme=next(
+            (k for k, p in _EXTREMES.items() if len(channels) == 1 and p.search(question)), None
+        ),
         ranks_channels=counting and bool(_RANKS_CHANNELS.search(question)),
         channel_facts=[] if counting else _channel_facts(question, channels),
     )

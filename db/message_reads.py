@@ -56,19 +56,25 @@ def history_page(
     until: datetime | None,
     after_ts: str | None,
     limit: int,
+    author_ids: Sequence[str] = (),
+    newest_first: bool = False,
 ) -> list[tuple[str, str]]:
-    """(message_id, ts) of a channel's content messages oldest first, after `after_ts`."""
+    """(message_id, ts) of a channel's content messages (of some authors) oldest first, after
+    `after_ts`; or newest first, before it."""
+    beyond = "<" if newest_first else ">"
     condition, params = where(
         ["channel_id = %(c)s", "is_content"],
         {
             "since": ("created_at >= %(since)s", since),
             "until": ("created_at < %(until)s", until),
-            "cursor": ("ts::numeric > %(cursor)s::numeric", after_ts),
+            "cursor": (f"ts::numeric {beyond} %(cursor)s::numeric", after_ts),
+            "authors": ("user_id = ANY(%(authors)s)", list(author_ids)),
         },
     )
+    order = "DESC" if newest_first else "ASC"
     rows = conn.execute(
         f"SELECT message_id, ts FROM message_metadata WHERE {condition} "
-        "ORDER BY ts::numeric LIMIT %(n)s",
+        f"ORDER BY ts::numeric {order} LIMIT %(n)s",
         {**params, "c": channel_id, "n": limit},
     )
     return [(r[0], r[1]) for r in rows]

@@ -307,6 +307,8 @@ class HistoryArgs(BaseModel):
     channel: str = Field(description="Channel name or id.")
     since: datetime | None = None
     until: datetime | None = None
+    user: str | None = Field(None, description="Only this person's messages (name or id).")
+    newest_first: bool = Field(False, description="Newest first: the latest message leads.")
     limit: int = Field(50, ge=1, le=200)
     cursor: str | None = Field(
         None, max_length=64, description="next_cursor from the previous page."

@@ -221,7 +221,8 @@ class WorkspaceTools:
 
     @tool
     def channel_history(self, args: HistoryArgs) -> HistoryResult:
-        """A channel's messages oldest first within an optional window, page by page."""
+        """A channel's messages oldest first (or newest first) within an optional window,
+        optionally one person's, page by page."""
         with self.stores.postgres.tenant(self.workspace_id) as conn:
             rows = history_page(
                 conn,
@@ -230,6 +231,8 @@ class WorkspaceTools:
                 until=args.until,
                 after_ts=args.cursor,
                 limit=args.limit + 1,
+                author_ids=lookup.user_ids(conn, [args.user]) if args.user else [],
+                newest_first=args.newest_first,
             )
         page = rows[: args.limit]
         return HistoryResult(

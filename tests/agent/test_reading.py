@@ -255,6 +255,20 @@ def test_a_question_may_be_about_a_person(question: str, about_person: bool):
     assert intent.about_person is about_person and intent.counting is about_person
 
 
+@pytest.mark.parametrize(
+    ("question", "extreme"),
+    [
+        ("What was the last message in #general?", "last"),
+        ("What did alice post last in #general?", "last"),
+        ("Who posted first in the general channel?", "first"),
+        ("What was the last thing said about maps?", None),  # no channel: a search
+        ("Who posted most in #general last month?", None),  # a count
+    ],
+)
+def test_the_first_or_last_message_of_a_channel_is_asked(question: str, extreme: str | None):
+    assert read_intent(question, ["general"], {"alice": "U01"}, {}, NOW).extreme == extreme
+
+
 def test_a_channel_name_is_not_read_inside_a_longer_one():
     intent = read_intent("Who renamed #meetup-?", ["meetup", "meetup-"], {}, {}, NOW)
     assert intent.channels == ["meetup-"]

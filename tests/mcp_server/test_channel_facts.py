@@ -11,7 +11,7 @@ from agent.contracts import Request
 from agent.runner import AgentRunner
 from db import Stores
 from ingest.normalise import EVENT_SUBTYPES, METADATA_SUBTYPES
-from mcp_server.contracts import ChannelEventsArgs, CountArgs
+from mcp_server.contracts import ChannelEventsArgs, CountArgs, HistoryArgs
 from mcp_server.errors import ToolInputError
 from mcp_server.tools import WorkspaceTools
 from tests.conftest import HOUSTON, shared_export
@@ -190,3 +190,44 @@ def test_who_a_person_is_from_their_profile_and_messages(houston: Stores):
     assert result.draft.summary == (
         f"micahstubbs ({profile}) posted {sum(per_channel.values())} messages, most in {places}."
     )
+
+
+def _content(channel: str) -> list[dict]:
+    return sorted(
+        (
+            m
+            for m in _export_messages(channel)
+            if m.get("subtype") not in METADATA_SUBTYPES
+            and (m.get("text") or m.get("files") or m.get("file"))
+        ),
+        key=lambda m: float(m["ts"]),
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "channel", "author", "pick"),
+    [
+        ("What was the last message in #readings?", "readings", None, -1),
+        ("What was the first post in the sci channel?", "sci", None, 0),
+        ("What did micahstubbs post last in #general?", "general", "U061A1R2R", -1),
+    ],
+)
+def test_the_first_or_last_message_of_a_channel(houston: Stores, question, channel, author, pick):
+    messages = [m for m in _content(channel) if author is None or m.get("user") == author]
+    expected = messages[pick]
+    result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
+    assert result.found and [c.ts for c in result.citations] == [expected["ts"]]
+    assert ("first" if pick == 0 else "last") in result.draft.summary
+
+
+def test_history_pages_newest_first_reach_every_message_once(houston: Stores):
+    tools = WorkspaceTools(houston, HOUSTON)
+    seen, cursor = [], None
+    while True:
+        page = tools.channel_history(
+            HistoryArgs(channel="readings", newest_first=True, limit=10, cursor=cursor)
+        )
+        seen += [m.ts for m in page.messages]
+        if not (cursor := page.next_cursor):
+            break
+    assert seen == [m["ts"] for m in reversed(_content("readings"))]
