@@ -139,15 +139,17 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
             sections=[Section(title="Most reacted", points=points)] if points else [],
         )
     question = asked(request.question)
+    # "march" of "in March 2016": every message searched is in March, whether it says so or not
+    satisfied = frozenset(intent.window_terms if intent else [])
     conversations = _conversation_messages(outcomes)
     said = _evidence(question, intent)
     evidence = {hit.message_id: _conversation_text(hit, conversations, said) for hit in related}
-    unheard = _unheard(question, outcomes)
+    unheard = _unheard(question, outcomes, satisfied)
     alike = _alike(context.word_vectors) if context.word_vectors is not None else None
     hits = [] if unheard else _holding_answers(question, related, evidence, alike)
     if hits and question.is_question and context.word_vectors is not None:
         weights = _word_weights(outcomes, question)
-        addressing = _addressing(hits, evidence, weights, context.word_vectors, said)
+        addressing = _addressing(hits, evidence, weights, context.word_vectors, said, satisfied)
         hits = addressing and addressing + [hit for hit in hits if hit not in addressing]
     if not hits and not reacted:
         return _not_found(unheard, related)
@@ -215,18 +217,18 @@ def _same_conversation(group: list[MessageRef], messages: list[MessageRef]) -> b
     )
 
 
-def _unheard(question: Asked, outcomes: list[ToolOutcome]) -> list[str]:
+def _unheard(question: Asked, outcomes: list[ToolOutcome], satisfied: frozenset[str]) -> list[str]:
     """The words that show the question is about something this workspace never discussed:
     the head of its focus, if no message mentions it, or the unknown words when at least half
     of what the search asked for is unknown (a query-coverage signal: the workspace's
-    vocabulary does not reach the question)."""
+    vocabulary does not reach the question). Not the words the search's filters `satisfied`."""
     unknown: set[str] = set()
     asked_words: set[str] = set()
     for o in done(outcomes, "semantic_search"):
         unknown.update(SearchResult.model_validate(o.data).unknown_words)
         asked_words.update(content_words(o.args["query"]))
-    unknown.difference_update(question.type_words)
-    asked_words.difference_update(question.type_words)
+    unknown.difference_update([*question.type_words, *satisfied])
+    asked_words.difference_update([*question.type_words, *satisfied])
     if question.focus in unknown:
         return [question.focus]
     if asked_words and len(unknown) / len(asked_words) >= UNKNOWN_SHARE:
@@ -264,6 +266,7 @@ def _addressing(
     weights: dict[str, float],
     vectors: WordVectors,
     said: Callable[[str], str],
+    satisfied: frozenset[str],
 ) -> list[SearchHit]:
     """The hits that speak of what the question asks, not only of its setting: two views of
     the same evidence averaged (CombSUM, Fox and Shaw, TREC-2 1994), the message's closeness
@@ -274,7 +277,8 @@ def _addressing(
 
     def score(hit: SearchHit) -> float:
         return (
-            _stated_similarity(hit, said) + coverage(weights, evidence[hit.message_id], vectors)
+            _stated_similarity(hit, said)
+            + coverage(weights, evidence[hit.message_id], vectors, satisfied)
         ) / 2
 
     return [hit for hit in hits if score(hit) >= ADDRESSES]

@@ -11,6 +11,7 @@ from agent.toolbox import ToolOutcome
 from mcp_server.contracts import (
     ChannelEventInfo,
     ChannelEventList,
+    ChannelInfo,
     ChannelList,
     CountResult,
     HistoryResult,
@@ -89,7 +90,8 @@ def compose(intent: Intent, outcomes: list[ToolOutcome]) -> Draft:
 
 def _channel_lines(intent: Intent, outcomes: list[ToolOutcome]) -> list[str]:
     """What the channel list says of the facts asked: "#datajam has 45 members.", "16
-    channels, 9 of them archived: ...", "#sci was created by neerajt on 2016-03-01."."""
+    channels, 9 of them archived: ...", "#sci was created by neerajt on 2016-03-01.", "#sci:
+    purpose “scientific”."."""
     listed = [
         c
         for o in done(outcomes, "list_channels")
@@ -106,6 +108,8 @@ def _channel_lines(intent: Intent, outcomes: list[ToolOutcome]) -> list[str]:
             lines.append(f"#{channel.name} is archived: Slack lists no members for it.")
         elif "members" in intent.channel_facts:
             lines.append(f"#{channel.name} has {_plural(channel.members, 'member')}.")
+        if "about" in intent.channel_facts:
+            lines.append(_about_line(channel))
         if "created" in intent.channel_facts and channel.created:
             by = f" by {channel.creator}" if channel.creator else ""
             lines.append(f"#{channel.name} was created{by} on {channel.created:%Y-%m-%d}.")
@@ -136,6 +140,18 @@ def _person_sentence(person: UserInfo, counts: CountResult | None) -> str:
         places = ", ".join(f"#{c.name} ({c.count})" for c in counts.channels[:3])
         said = f"{who} posted {_plural(counts.total, 'message')}, most in {places}."
     return said + (" The account is deactivated." if person.is_deleted else "")
+
+
+def _about_line(channel: ChannelInfo) -> str:
+    """ "#general: purpose “team-wide communication”; topic “Next Data Jam Feb 13th”."."""
+    said = [
+        f"{label} \u201c{value}\u201d"
+        for label, value in (("purpose", channel.purpose), ("topic", channel.topic))
+        if value
+    ]
+    if not said:
+        return f"#{channel.name} has no purpose or topic set."
+    return f"#{channel.name}: {'; '.join(said)}."
 
 
 def _plural(count: int, noun: str) -> str:

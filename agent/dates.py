@@ -19,13 +19,9 @@ WEEK_OF_MONTH = re.compile(
     re.I,
 )
 
-# A month that names the window, not an event: "in March 2016", "during July", "March of 2016";
-# "the August 2015 data jam" keeps its month, which names the event (`intent` takes the others
-# out of the search, as it does a week of a month)
-MONTH_WINDOW = re.compile(
-    rf"(?<!the )\b(?:(?:in|during)\s+)?(?:{'|'.join(_MONTHS)})\b(?:\s+(?:of\s+)?\d{{4}}\b)?",
-    re.I,
-)
+# A month that names the window, not an event: "in March 2016", "during July" ("the August
+# 2015 data jam" names the event)
+MONTH_WINDOW = re.compile(rf"(?<!the )\b(?:{'|'.join(_MONTHS)})\b", re.I)
 
 
 def parse_moment(value: str, now: datetime) -> datetime:

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from agent.dates import MONTH_WINDOW, WEEK_OF_MONTH, window_in
 from db.models import ChannelEventKind
 
-ChannelFact = Literal["members", "channels", "created"]
+ChannelFact = Literal["members", "channels", "created", "about"]
 ReactionRanking = Literal["emoji", "reactor"]
 Extreme = Literal["first", "last"]
 
@@ -112,8 +112,9 @@ _RANKS_CHANNELS = re.compile(
 )
 # What the channel list itself answers (agent/channel_facts.py): "how many members does
 # #datajam have?", "how many channels are there?", "who created #sci?", "when was the sci
-# channel made?"; the channel must be what is counted or made ("how many people in #general use
-# R?", "who created the chart in #sci?" are about something else).
+# channel made?", "what is #general about?"; the channel must be what is counted, made or
+# described ("how many people in #general use R?", "who created the chart in #sci?" are about
+# something else).
 _CHANNELS_COUNTED = re.compile(r"\bhow many (slack )?channels\b|\bnumber of channels\b", re.I)
 _MEMBERS = r"\bhow many (members|people|users|folks)"
 _MADE = r"(creat(ed|e|or|ion)|made|set up|started)"
@@ -160,6 +161,9 @@ class Intent(BaseModel):
     users: list[str] = []
     since: datetime | None = None
     until: datetime | None = None
+    # words the window already satisfies ("march" of "in March 2016"): searched for, since a
+    # message may say them, but no message needs to, as every one searched is in that month
+    window_terms: list[str] = []
     pr_numbers: list[int] = []
     urls: list[str] = []
     digest: bool = False
@@ -203,10 +207,14 @@ def read_intent(
     for word in people:
         topic = re.sub(rf"(?<![\w@]){re.escape(word)}\b", " ", topic)
     topic = _SAID.sub(" ", topic)
+    months: list[str] = []
     if since or until:
-        topic = MONTH_WINDOW.sub(" ", WEEK_OF_MONTH.sub(" ", topic))
+        topic = WEEK_OF_MONTH.sub(" ", topic)
         topic = _FILLER.sub(" ", re.sub(r"\d{4}-\d{2}-\d{2}|\b(19|20)\d{2}\b", " ", topic))
-    topic = re.sub(r"\s+", " ", topic).strip(" ?.,") or question
+        months = [m.group().lower() for m in MONTH_WINDOW.finditer(topic)]
+    topic = _squeezed(topic) or question
+    # what is asked beside the window: "what happened" of "what happened in #sci in March?"
+    asked = _squeezed(MONTH_WINDOW.sub(" ", topic)) if months else topic
     hints = [c for c in channels if not re.search(rf"#{re.escape(c)}(?![\w-])", question)]
     about_person = len(users) == 1 and bool(_ABOUT_PERSON.search(question))
     counting = about_person or bool(_COUNTING.search(question))
@@ -220,7 +228,8 @@ def read_intent(
         until=until,
         pr_numbers=[int(n) for n in dict.fromkeys(PR_REFERENCE.findall(question))],
         urls=_URL.findall(question),
-        digest=_asks_digest(question, topic, scoped=bool(channels or since or until)),
+        window_terms=months,
+        digest=_asks_digest(question, asked, scoped=bool(channels or since or until)),
         reactions=reactions,
         reaction_ranking=next(
             (k for k, p in _REACTION_RANKINGS.items() if reactions and p.search(question)), None
@@ -235,6 +244,10 @@ def read_intent(
         ranks_channels=counting and bool(_RANKS_CHANNELS.search(question)),
         channel_facts=[] if counting else _channel_facts(question, channels),
     )
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip(" ?.,")
 
 
 def _asks_digest(question: str, topic: str, scoped: bool) -> bool:
@@ -280,8 +293,14 @@ def _channel_facts(question: str, channels: list[str]) -> list[ChannelFact]:
         rf"|{_MEMBERS}\s+(does|do|did|has)\s+{channel}\s+(have|got)\b"
     )
     made = rf"\b{_MADE}\s+(of\s+)?{channel}|{channel}\s+((was|been|got|get)\s+)?{_MADE}\b"
+    about = (
+        rf"\bwhat\s+(is|was|are|were)\s+{channel}\s+(about|for)\b"
+        rf"|\b(purpose|topic|description)\s+(of|for)\s+{channel}"
+        rf"|{channel}'s\s+(purpose|topic|description)\b"
+    )
     facts += ["members"] if re.search(members, question, re.I) else []
     facts += ["created"] if re.search(made, question, re.I) else []
+    facts += ["about"] if re.search(about, question, re.I) else []
     return facts
 
 

@@ -156,6 +156,10 @@ def test_the_channel_list_answers_members_creation_and_how_many(houston: Stores)
             if by_name["tools"]["is_archived"] and not by_name["tools"]["members"]
             else f"#tools has {len(by_name['tools']['members'])} members."
         ),
+        "What is #general about?": (
+            f"#general: purpose \u201c{by_name['general']['purpose']['value']}\u201d; "
+            f"topic \u201c{by_name['general']['topic']['value']}\u201d."
+        ),
         "Who created the sci channel?": (
             f"#sci was created by {names[by_name['sci']['creator']]} on {created:%Y-%m-%d}."
         ),
