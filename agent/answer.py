@@ -95,7 +95,7 @@ def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
     if intent.digest:
         return newsletter.plan(_digest(intent, context), outcomes, context)
     if channel_facts.asks(intent):
-        facts_tools = ("channel_events", "message_counts", "channel_history")
+        facts_tools = ("channel_events", "message_counts", "channel_history", "top_links")
         asked_tools = [o for o in outcomes if o.name in facts_tools]
         if not asked_tools and (calls := channel_facts.plan(intent, 2)):
             return calls

@@ -15,12 +15,15 @@ from mcp_server.contracts import (
     ChannelList,
     CountResult,
     HistoryResult,
+    LinkInfo,
+    LinkList,
     MessageRef,
     UserInfo,
     UserList,
 )
 
 SHOWN_EVENTS = 12  # in the summary; every event is listed below it
+SHOWN_LINKS = 5
 
 
 def asks(intent: Intent) -> bool:
@@ -30,6 +33,7 @@ def asks(intent: Intent) -> bool:
         or intent.counting
         or bool(intent.channel_facts)
         or intent.extreme is not None
+        or intent.links
     )
 
 
@@ -44,6 +48,9 @@ def plan(intent: Intent, step: int) -> list:
     person = {"user": intent.users[0]} if len(intent.users) == 1 else {}
     if intent.counting:
         calls.append(call("message_counts", scope | person, step, len(calls)))
+    if intent.links:
+        kind = {"link_type": intent.link_type} if intent.link_type else {}
+        calls.append(call("top_links", scope | kind | {"limit": SHOWN_LINKS}, step, len(calls)))
     if intent.extreme and "channel" in scope:
         newest = {"newest_first": intent.extreme == "last", "limit": 1}
         calls.append(call("channel_history", scope | person | newest, step, len(calls)))
@@ -58,6 +65,7 @@ def answered(intent: Intent, outcomes: list[ToolOutcome]) -> bool:
         or bool(_channel_lines(intent, outcomes))
         or (intent.about_person and _person(intent, outcomes) is not None)
         or bool(_extreme(intent, outcomes))
+        or bool(_links(outcomes))
     )
 
 
@@ -69,6 +77,14 @@ def compose(intent: Intent, outcomes: list[ToolOutcome]) -> Draft:
     lines: list[str] = []
     sections: list[Section] = []
     lines += _channel_lines(intent, outcomes)
+    if links := _links(outcomes):
+        where = f" in #{intent.channels[0]}" if len(intent.channels) == 1 else ""
+        told = [_link_point(link) for link in links]
+        lines.append(
+            f"The links that drew the most reactions{where}"
+            f"{window_words(intent.since, intent.until)}: " + "; ".join(p.text for p in told) + "."
+        )
+        sections.append(Section(title="Links", points=told))
     if extreme := _extreme(intent, outcomes):
         point = _extreme_point(intent, extreme[0])
         lines.append(point.text)
@@ -156,6 +172,19 @@ def _about_line(channel: ChannelInfo) -> str:
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _links(outcomes: list[ToolOutcome]) -> list[LinkInfo]:
+    return [
+        link for o in done(outcomes, "top_links") for link in LinkList.model_validate(o.data).links
+    ]
+
+
+def _link_point(link: LinkInfo) -> Point:
+    """ "https://… (2 shares, 5 reactions)", cited by a message that shared it."""
+    counts = f"{_plural(link.shares, 'share')}, {_plural(link.reactions, 'reaction')}"
+    cited = [Claim(message_id=link.example.message_id)] if link.example else []
+    return Point(text=f"{link.url} ({counts})", citations=cited)
 
 
 def _extreme(intent: Intent, outcomes: list[ToolOutcome]) -> list[MessageRef]:

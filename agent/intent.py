@@ -12,6 +12,7 @@ from db.models import ChannelEventKind
 ChannelFact = Literal["members", "channels", "created", "about"]
 ReactionRanking = Literal["emoji", "reactor"]
 Extreme = Literal["first", "last"]
+LinkType = Literal["github_pr", "github_issue", "jira", "google_doc"]
 
 # A pull request named in text: "PR 1234", "pull request #12", ".../pull/1234", "#1234" (also
 # GitHub's "acme/webapp#1234"); questions and messages are read with the same pattern.
@@ -106,6 +107,23 @@ _EXTREMES: dict[Extreme, re.Pattern] = {
         re.I,
     ),
 }
+# the links shared most: "which links were shared most in #tools?", "what GitHub issues were
+# posted?", "the most popular links" (not "the link to the slides", which one message holds,
+# nor "links about maps", which a search finds)
+_LINKS = re.compile(
+    r"\b(which|what)\s+([\w-]+\s+){0,2}(links|urls|pull requests|prs|issues|docs|repos)\s+"
+    r"(were|got|have|did|are)\b"
+    r"|\b(most|top|popular|best)\s+(shared\s+)?([\w-]+\s+)?(links|urls)\b"
+    r"|\b(links|urls)\s+(were\s+)?(shared|posted)\s+(the\s+)?most\b",
+    re.I,
+)
+_ON_A_TOPIC = re.compile(r"\b(about|regarding|related to|on the topic of)\b", re.I)
+_LINK_TYPES: dict[LinkType, re.Pattern] = {
+    "github_pr": re.compile(r"\b(pull requests?|prs?)\b", re.I),
+    "github_issue": re.compile(r"\bgithub\s+issues?\b|\bissues\b", re.I),
+    "jira": re.compile(r"\bjira\b", re.I),
+    "google_doc": re.compile(r"\bgoogle\s+(docs?|sheets?|slides)\b", re.I),
+}
 # a count question whose answer is a channel: "which channel has the most messages?"
 _RANKS_CHANNELS = re.compile(
     r"\b(which|what)\s+(slack\s+)?channels?\b|\bbusiest\s+channels?\b", re.I
@@ -176,6 +194,8 @@ class Intent(BaseModel):
     ranks_channels: bool = False  # of those, asks which channel ("the busiest channel")
     about_person: bool = False  # "who is neerajt?": the one person named, and what they post
     extreme: Extreme | None = None  # the first or last message of the one channel named
+    links: bool = False  # asks which links were shared most
+    link_type: LinkType | None = None  # of one kind: "which GitHub issues were shared?"
     # asks what the channel list says: a channel's members, how many channels, who made one
     channel_facts: list[ChannelFact] = []
 
@@ -219,6 +239,7 @@ def read_intent(
     about_person = len(users) == 1 and bool(_ABOUT_PERSON.search(question))
     counting = about_person or bool(_COUNTING.search(question))
     reactions = bool(_REACTIONS.search(question))
+    links = bool(_LINKS.search(question)) and not _ON_A_TOPIC.search(question)
     return Intent(
         topic=topic,
         channels=channels,
@@ -238,6 +259,8 @@ def read_intent(
         history=_history_kinds(question, hints != channels or "channel" in question.lower()),
         counting=counting,
         about_person=about_person,
+        links=links,
+        link_type=next((k for k, p in _LINK_TYPES.items() if links and p.search(question)), None),
         extreme=next(
             (k for k, p in _EXTREMES.items() if len(channels) == 1 and p.search(question)), None
         ),

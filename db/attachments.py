@@ -125,6 +125,7 @@ def top_links(
     since: datetime | None,
     until: datetime | None,
     limit: int,
+    channel_ids: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """Shared URLs ranked by reactions on the sharing messages: url, link_type, shares,
     reactions, first_shared, last_shared, example_message_id."""
@@ -132,6 +133,7 @@ def top_links(
         [],
         {
             "type": ("l.link_type = %(type)s", link_type),
+            "channels": ("m.channel_id = ANY(%(channels)s)", list(channel_ids)),
             "since": ("l.created_at >= %(since)s", since),
             "until": ("l.created_at < %(until)s", until),
         },

@@ -328,6 +328,7 @@ class LinksArgs(BaseModel):
     """Most shared links, by how much attention their messages got."""
 
     link_type: Literal["github_pr", "github_issue", "jira", "google_doc", "other"] | None = None
+    channel: str | None = Field(None, description="Channel name or id; all channels when unset.")
     since: datetime | None = None
     until: datetime | None = None
     limit: int = Field(20, ge=1, le=200)
@@ -343,6 +344,7 @@ class LinkInfo(BaseModel):
     first_shared: datetime
     last_shared: datetime
     example_message_id: MessageId
+    example: MessageRef | None = Field(None, description="A message that shared it.")
 
 
 class LinkList(BaseModel):

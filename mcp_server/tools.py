@@ -293,7 +293,8 @@ class WorkspaceTools:
     @tool
     def top_links(self, args: LinksArgs) -> LinkList:
         """Links shared in the workspace (optionally one type: github_pr, github_issue, jira,
-        google_doc, other) in a time window, ranked by reactions on the sharing messages."""
+        google_doc, other) in a channel and/or time window, ranked by reactions on the sharing
+        messages, each with a message that shared it."""
         with self.stores.postgres.tenant(self.workspace_id) as conn:
             links = top_links(
                 conn,
@@ -301,8 +302,19 @@ class WorkspaceTools:
                 since=args.since,
                 until=args.until,
                 limit=args.limit,
+                channel_ids=[lookup.channel_id(conn, args.channel)] if args.channel else [],
             )
-        return LinkList(links=[LinkInfo(**link) for link in links])
+        ids = list(
+            dict.fromkeys(link["example_message_id"] for link in links)
+        )  # one message may share several
+        examples = {
+            m.message_id: m for m in lookup.message_refs(self.stores, self.workspace_id, ids)
+        }
+        return LinkList(
+            links=[
+                LinkInfo(**link, example=examples.get(link["example_message_id"])) for link in links
+            ]
+        )
 
     @tool
     def describe_schema(self) -> SchemaInfo:

@@ -267,6 +267,21 @@ def test_the_first_or_last_message_of_a_channel_is_asked(question: str, extreme:
     assert read_intent(question, ["general"], {"alice": "U01"}, {}, NOW).extreme == extreme
 
 
+@pytest.mark.parametrize(
+    ("question", "links", "link_type"),
+    [
+        ("What links were shared most in #general?", True, None),
+        ("Which GitHub issues were shared?", True, "github_issue"),
+        ("What are the most popular links?", True, None),
+        ("Where is the link to the slides?", False, None),  # one message's link: a search
+        ("What links did people share about maps?", False, None),  # links on a topic: a search
+    ],
+)
+def test_a_question_may_ask_for_the_links_shared_most(question, links, link_type):
+    intent = read_intent(question, ["general"], {}, {}, NOW)
+    assert (intent.links, intent.link_type) == (links, link_type)
+
+
 def test_a_channel_name_is_not_read_inside_a_longer_one():
     intent = read_intent("Who renamed #meetup-?", ["meetup", "meetup-"], {}, {}, NOW)
     assert intent.channels == ["meetup-"]

@@ -11,7 +11,7 @@ from agent.contracts import Request
 from agent.runner import AgentRunner
 from db import Stores
 from ingest.normalise import EVENT_SUBTYPES, METADATA_SUBTYPES
-from mcp_server.contracts import ChannelEventsArgs, CountArgs, HistoryArgs
+from mcp_server.contracts import ChannelEventsArgs, CountArgs, HistoryArgs, LinksArgs
 from mcp_server.errors import ToolInputError
 from mcp_server.tools import WorkspaceTools
 from tests.conftest import HOUSTON, shared_export
@@ -235,3 +235,20 @@ def test_history_pages_newest_first_reach_every_message_once(houston: Stores):
         if not (cursor := page.next_cursor):
             break
     assert seen == [m["ts"] for m in reversed(_content("readings"))]
+
+
+def test_the_links_of_a_channel_ranked_each_with_a_message_that_shared_it(houston: Stores):
+    tools = WorkspaceTools(houston, HOUSTON)
+    everywhere = tools.top_links(LinksArgs(limit=50)).links
+    assert len(everywhere) == 50 and all(link.example for link in everywhere)
+    assert [link.reactions for link in everywhere] == sorted(
+        (link.reactions for link in everywhere), reverse=True
+    )
+    in_tools = tools.top_links(LinksArgs(channel="tools", limit=50)).links
+    assert in_tools and {link.example.channel for link in in_tools} == {"tools"}
+    result = AgentRunner(houston).run(
+        HOUSTON, Request(task="answer", question="What links were shared most in #tools?")
+    )
+    assert result.draft.summary.startswith("The links that drew the most reactions in #tools: ")
+    assert in_tools[0].url in result.draft.summary
+    assert result.citations and {c.channel for c in result.citations} == {"tools"}
