@@ -5,7 +5,7 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 
-from agent import channel_facts, newsletter, reaction_facts
+from agent import newsletter, reaction_facts, workspace_facts
 from agent.answerability import Alike, Asked, asked, ends_asking, holds_answer, statements
 from agent.contracts import Draft, Request, Section
 from agent.coverage import coverage
@@ -94,12 +94,12 @@ def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
     intent = intent_of(request, outcomes, context)
     if intent.digest:
         return newsletter.plan(_digest(intent, context), outcomes, context)
-    if channel_facts.asks(intent):
+    if workspace_facts.asks(intent):
         facts_tools = ("channel_events", "message_counts", "channel_history", "top_links")
         asked_tools = [o for o in outcomes if o.name in facts_tools]
-        if not asked_tools and (calls := channel_facts.plan(intent, 2)):
+        if not asked_tools and (calls := workspace_facts.plan(intent, 2)):
             return calls
-        if channel_facts.answered(intent, outcomes):
+        if workspace_facts.answered(intent, outcomes):
             return []
     searched = [o for o in outcomes if o.name == "semantic_search"]
     if not searched:
@@ -127,8 +127,8 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
     intent = intent_of(request, outcomes, context) if done(outcomes, "list_channels") else None
     if intent and intent.digest:
         return newsletter.compose(_digest(intent, context), outcomes, context)
-    if intent and channel_facts.asks(intent) and channel_facts.answered(intent, outcomes):
-        return channel_facts.compose(intent, outcomes)
+    if intent and workspace_facts.asks(intent) and workspace_facts.answered(intent, outcomes):
+        return workspace_facts.compose(intent, outcomes)
     related = relevant_hits(outcomes)
     reacted = _most_reacted(outcomes)
     if intent and (ranked := reaction_facts.ranking(intent, outcomes)):

@@ -128,7 +128,7 @@ _LINK_TYPES: dict[LinkType, re.Pattern] = {
 _RANKS_CHANNELS = re.compile(
     r"\b(which|what)\s+(slack\s+)?channels?\b|\bbusiest\s+channels?\b", re.I
 )
-# What the channel list itself answers (agent/channel_facts.py): "how many members does
+# What the channel list itself answers (agent/workspace_facts.py): "how many members does
 # #datajam have?", "how many channels are there?", "who created #sci?", "when was the sci
 # channel made?", "what is #general about?"; the channel must be what is counted, made or
 # described ("how many people in #general use R?", "who created the chart in #sci?" are about

@@ -1,7 +1,8 @@
 """Questions about the workspace itself, answered from PostgreSQL instead of by searching text:
 its channel history ("what was #tutorials called before?", "who archived #readings?"), its
-message counts ("who posted most in #general?", "how many messages in #sci in July?") and its
-channel list ("how many members does #datajam have?", "who created #sci?")."""
+message counts ("who posted most in #general?", "how many messages in #sci in July?"), its
+channel and people lists ("how many members does #datajam have?", "who created #sci?", "who is
+neerajt?"), a channel's first or last message, and the links shared most."""
 
 from agent.contracts import Claim, Draft, Point, Section
 from agent.dates import window_words
@@ -70,8 +71,9 @@ def answered(intent: Intent, outcomes: list[ToolOutcome]) -> bool:
 
 
 def compose(intent: Intent, outcomes: list[ToolOutcome]) -> Draft:
-    """The events, each told in a sentence and cited by the message that records it (and the
-    pinned message, quoted); or the counts, most first."""
+    """What the channel list says, the links, the first or last message, the person or the
+    counts, and the events, each told in a sentence; events, links and messages cited by the
+    message that records them (a pinned message quoted)."""
     events = _events(outcomes)
     counts = [c for c in _counts(outcomes) if c.total]
     lines: list[str] = []
