@@ -139,7 +139,8 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
             sections=[Section(title="Most reacted", points=points)] if points else [],
         )
     question = asked(request.question)
-    # "march" of "in March 2016": every message searched is in March, whether it says so or not
+    # "march" of "in March 2016": every message searched is in March, so a month no message
+    # says is no sign of a topic the workspace never discussed
     satisfied = frozenset(intent.window_terms if intent else [])
     conversations = _conversation_messages(outcomes)
     said = _evidence(question, intent)
@@ -149,7 +150,7 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
     hits = [] if unheard else _holding_answers(question, related, evidence, alike)
     if hits and question.is_question and context.word_vectors is not None:
         weights = _word_weights(outcomes, question)
-        addressing = _addressing(hits, evidence, weights, context.word_vectors, said, satisfied)
+        addressing = _addressing(hits, evidence, weights, context.word_vectors, said)
         hits = addressing and addressing + [hit for hit in hits if hit not in addressing]
     if not hits and not reacted:
         return _not_found(unheard, related)
@@ -266,7 +267,6 @@ def _addressing(
     weights: dict[str, float],
     vectors: WordVectors,
     said: Callable[[str], str],
-    satisfied: frozenset[str],
 ) -> list[SearchHit]:
     """The hits that speak of what the question asks, not only of its setting: two views of
     the same evidence averaged (CombSUM, Fox and Shaw, TREC-2 1994), the message's closeness
@@ -277,8 +277,7 @@ def _addressing(
 
     def score(hit: SearchHit) -> float:
         return (
-            _stated_similarity(hit, said)
-            + coverage(weights, evidence[hit.message_id], vectors, satisfied)
+            _stated_similarity(hit, said) + coverage(weights, evidence[hit.message_id], vectors)
         ) / 2
 
     return [hit for hit in hits if score(hit) >= ADDRESSES]

@@ -15,7 +15,7 @@ A passage near a question in meaning may still not address it: "Who catered the 
 jam?" lies close to every message about that data jam, yet none of them says "food", "cater"
 or anything like it; the rare words of the question are the ones left unmatched."""
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 
 from agent.playbook import WordVectors
 from mcp_server.keywords import content_words, stem, stems
@@ -23,15 +23,9 @@ from mcp_server.keywords import content_words, stem, stems
 BASELINE = 0.4  # an unrelated word's best-match cosine in a conversation (see above)
 
 
-def coverage(
-    weights: Mapping[str, float],
-    passage: str,
-    vectors: WordVectors,
-    satisfied: Collection[str] = (),
-) -> float:
+def coverage(weights: Mapping[str, float], passage: str, vectors: WordVectors) -> float:
     """The weighted share of the question's words (`weights`: word -> rarity) that the passage
-    matches, in [0, 1]; 0 for a passage without content words, 1 for a question without. The
-    words the search's filters already `satisfied` (the month of its window) count as matched."""
+    matches, in [0, 1]; 0 for a passage without content words, 1 for a question without."""
     total = sum(weights.values())
     if not total:
         return 1.0
@@ -42,9 +36,7 @@ def coverage(
     best = (vectors(words) @ vectors(passage_words).T).max(axis=1)
     held = stems(passage)
     matched = [
-        1.0
-        if stem(w) in held or w in satisfied
-        else max((float(b) - BASELINE) / (1 - BASELINE), 0.0)
+        1.0 if stem(w) in held else max((float(b) - BASELINE) / (1 - BASELINE), 0.0)
         for w, b in zip(words, best, strict=True)
     ]
     return sum(weights[w] * m for w, m in zip(words, matched, strict=True)) / total

@@ -107,14 +107,13 @@ _EXTREMES: dict[Extreme, re.Pattern] = {
         re.I,
     ),
 }
-# the links shared most: "which links were shared most in #tools?", "what GitHub issues were
-# posted?", "the most popular links" (not "the link to the slides", which one message holds,
-# nor "links about maps", which a search finds)
+# the links shared most: "which links were shared most in #tools?", "what GitHub issues got the
+# most reactions?", "the most popular links": a ranking (not "what links were requested to
+# introduce the speaker?", nor "links about maps", which a search finds)
+_LINKED = r"(links|urls|pull requests|prs|issues|docs|repos)"
 _LINKS = re.compile(
-    r"\b(which|what)\s+([\w-]+\s+){0,2}(links|urls|pull requests|prs|issues|docs|repos)\s+"
-    r"(were|got|have|did|are)\b"
-    r"|\b(most|top|popular|best)\s+(shared\s+)?([\w-]+\s+)?(links|urls)\b"
-    r"|\b(links|urls)\s+(were\s+)?(shared|posted)\s+(the\s+)?most\b",
+    rf"\b(most|top|popular|best)\s+(shared\s+)?([\w-]+\s+)?{_LINKED}\b"
+    rf"|\b(which|what)\s+([\w-]+\s+){{0,2}}{_LINKED}\b.{{0,40}}\b(most|often|frequently)\b",
     re.I,
 )
 _ON_A_TOPIC = re.compile(r"\b(about|regarding|related to|on the topic of)\b", re.I)
@@ -180,7 +179,7 @@ class Intent(BaseModel):
     since: datetime | None = None
     until: datetime | None = None
     # words the window already satisfies ("march" of "in March 2016"): searched for, since a
-    # message may say them, but no message needs to, as every one searched is in that month
+    # message may say them, but no sign of an unheard topic when none does
     window_terms: list[str] = []
     pr_numbers: list[int] = []
     urls: list[str] = []

@@ -52,11 +52,3 @@ def test_rare_words_weigh_more_than_common_ones(vectors: WordVectors):
 def test_edge_cases_are_defined(vectors: WordVectors):
     assert coverage({}, "anything", vectors) == 1.0
     assert coverage({"password": 1.0}, "ok :+1:", vectors) == 0.0
-
-
-def test_a_word_the_search_window_satisfies_counts_as_matched(vectors: WordVectors):
-    """ "march" of "... in March 2016?": every message searched is from March 2016."""
-    weights = {"shiny": 1.0, "march": 1.0}
-    message = "Shiny dashboards are easy to deploy"
-    assert coverage(weights, message, vectors) < 0.75
-    assert coverage(weights, message, vectors, satisfied={"march"}) == 1

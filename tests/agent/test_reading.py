@@ -271,8 +271,9 @@ def test_the_first_or_last_message_of_a_channel_is_asked(question: str, extreme:
     ("question", "links", "link_type"),
     [
         ("What links were shared most in #general?", True, None),
-        ("Which GitHub issues were shared?", True, "github_issue"),
+        ("Which GitHub issues got the most reactions?", True, "github_issue"),
         ("What are the most popular links?", True, None),
+        ("What links were requested to introduce the speaker?", False, None),  # no ranking
         ("Where is the link to the slides?", False, None),  # one message's link: a search
         ("What links did people share about maps?", False, None),  # links on a topic: a search
     ],
