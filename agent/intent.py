@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from agent.dates import MONTH_WINDOW, WEEK_OF_MONTH, window_in
+from agent.dates import MONTH_WINDOW, WEEK_OF_MONTH, window_in, window_words
 from db.models import ChannelEventKind
 
 ChannelFact = Literal["members", "channels", "created", "about"]
@@ -194,9 +194,15 @@ class Intent(BaseModel):
     about_person: bool = False  # "who is neerajt?": the one person named, and what they post
     extreme: Extreme | None = None  # the first or last message of the one channel named
     links: bool = False  # asks which links were shared most
-    link_type: LinkType | None = None  # of one kind: "which GitHub issues were shared?"
+    link_type: LinkType | None = None  # of one kind: "which GitHub issues got most reactions?"
     # asks what the channel list says: a channel's members, how many channels, who made one
     channel_facts: list[ChannelFact] = []
+
+    def scope_words(self) -> str:
+        """Where and when the question looks, in words: " in #general from 2016-07-01 to
+        2016-07-31" (the one channel it names, and its window)."""
+        where = f" in #{self.channels[0]}" if len(self.channels) == 1 else ""
+        return where + window_words(self.since, self.until)
 
 
 def read_intent(
@@ -305,7 +311,7 @@ def _history_kinds(question: str, names_a_channel: bool) -> list[ChannelEventKin
 
 def _channel_facts(question: str, channels: list[str]) -> list[ChannelFact]:
     """The channel-list facts asked for: how many channels, or of the one channel named, its
-    members or its creation."""
+    members, its creation or what it is for."""
     facts: list[ChannelFact] = ["channels"] if _CHANNELS_COUNTED.search(question) else []
     if len(channels) != 1:
         return facts

@@ -1,7 +1,6 @@
 """Rankings of reactions rather than of messages: "which emoji is used most?", "who reacts the
 most?", answered from the counts `reactions_for` returns for a channel and/or window."""
 
-from agent.dates import window_words
 from agent.intent import Intent
 from agent.playbook import done
 from agent.toolbox import ToolOutcome
@@ -16,8 +15,7 @@ def ranking(intent: Intent, outcomes: list[ToolOutcome]) -> str | None:
     if intent.reaction_ranking is None:
         return None
     results = [ReactionsResult.model_validate(o.data) for o in done(outcomes, "reactions_for")]
-    where = f" in #{intent.channels[0]}" if len(intent.channels) == 1 else ""
-    scope = where + window_words(intent.since, intent.until)
+    scope = intent.scope_words()
     given = f":{intent.emoji}: reactions" if intent.emoji else "Reactions"
     for result in results:
         if intent.reaction_ranking == "emoji" and result.reactions:

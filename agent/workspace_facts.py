@@ -5,7 +5,6 @@ channel and people lists ("how many members does #datajam have?", "who created #
 neerajt?"), a channel's first or last message, and the links shared most."""
 
 from agent.contracts import Claim, Draft, Point, Section
-from agent.dates import window_words
 from agent.intent import Intent
 from agent.playbook import call, done, window_args
 from agent.toolbox import ToolOutcome
@@ -80,12 +79,9 @@ def compose(intent: Intent, outcomes: list[ToolOutcome]) -> Draft:
     sections: list[Section] = []
     lines += _channel_lines(intent, outcomes)
     if links := _links(outcomes):
-        where = f" in #{intent.channels[0]}" if len(intent.channels) == 1 else ""
         told = [_link_point(link) for link in links]
-        lines.append(
-            f"The links that drew the most reactions{where}"
-            f"{window_words(intent.since, intent.until)}: " + "; ".join(p.text for p in told) + "."
-        )
+        shown = "; ".join(p.text for p in told)
+        lines.append(f"The links that drew the most reactions{intent.scope_words()}: {shown}.")
         sections.append(Section(title="Links", points=told))
     if extreme := _extreme(intent, outcomes):
         point = _extreme_point(intent, extreme[0])
@@ -204,11 +200,10 @@ def _extreme_point(intent: Intent, message: MessageRef) -> Point:
     """ "The last message in #readings, by colinnlsn, on 2016-01-10 14:03 UTC: “…”", or
     "micahstubbs's last message in #general, on …" when one person's was asked for."""
     who = message.user or message.user_id or "someone"
-    where = f"in #{message.channel}{window_words(intent.since, intent.until)}"
     if intent.users:
-        lead = f"{who}'s {intent.extreme} message {where}"
+        lead = f"{who}'s {intent.extreme} message{intent.scope_words()}"
     else:
-        lead = f"The {intent.extreme} message {where}, by {who}"
+        lead = f"The {intent.extreme} message{intent.scope_words()}, by {who}"
     quoted = " ".join(message.text.split())[:200]
     text = f"{lead}, on {message.time:%Y-%m-%d %H:%M} UTC: \u201c{quoted}\u201d"
     return Point(text=text, citations=[Claim(message_id=message.message_id, quote=quoted)])
@@ -258,16 +253,15 @@ def _event_point(event: ChannelEventInfo) -> Point:
 
 def _count_sentence(counts: CountResult, intent: Intent) -> str:
     """ "403 messages from 31 people in #general; most from neerajt (124), micahstubbs (96)."""
-    where = f" in #{intent.channels[0]}" if len(intent.channels) == 1 else ""
-    when = window_words(intent.since, intent.until)
-    noun = "message" if counts.total == 1 else "messages"
+    scope = intent.scope_words()
+    messages = _plural(counts.total, "message")
     if intent.ranks_channels and len(intent.channels) != 1 and counts.channels:
-        return _busiest_sentence(counts, when)
+        return _busiest_sentence(counts, scope)  # no one channel: the window alone
     if len(intent.users) == 1 and counts.people:
-        return f"{counts.people[0].name} posted {counts.total} {noun}{where}{when}."
+        return f"{counts.people[0].name} posted {messages}{scope}."
     posters = f"{counts.posters} {'person' if counts.posters == 1 else 'people'}"
     ranking = ", ".join(f"{p.name or p.id} ({p.count})" for p in counts.people[:5])
-    return f"{counts.total} {noun} from {posters}{where}{when}; most from {ranking}."
+    return f"{messages} from {posters}{scope}; most from {ranking}."
 
 
 def _busiest_sentence(counts: CountResult, when: str) -> str:
