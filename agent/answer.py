@@ -95,9 +95,8 @@ def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
     if intent.digest:
         return newsletter.plan(_digest(intent, context), outcomes, context)
     if workspace_facts.asks(intent):
-        facts_tools = ("channel_events", "message_counts", "channel_history", "top_links")
-        asked_tools = [o for o in outcomes if o.name in facts_tools]
-        if not asked_tools and (calls := workspace_facts.plan(intent, 2)):
+        asked = [o for o in outcomes if o.name in workspace_facts.TOOLS]
+        if not asked and (calls := workspace_facts.plan(intent, 2)):
             return calls
         if workspace_facts.answered(intent, outcomes):
             return []

@@ -22,6 +22,8 @@ from mcp_server.contracts import (
     UserList,
 )
 
+# the tools `plan` calls: once one has run, the question has been asked of PostgreSQL
+TOOLS = ("channel_events", "message_counts", "channel_history", "top_links")
 SHOWN_EVENTS = 12  # in the summary; every event is listed below it
 SHOWN_LINKS = 5
 
