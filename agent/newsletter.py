@@ -23,6 +23,7 @@ from agent.playbook import (
     call,
     done,
     one_line,
+    plural,
     quote_point,
     results,
     window_args,
@@ -409,10 +410,3 @@ def _by_the_numbers(
             f"({plural(top.reactions, 'reaction')})"
         )
     return "; ".join(parts) + f". {plural(topics, 'topic')} stood out."
-
-
-def plural(count: int, one: str, many: str | None = None) -> str:
-    """`1 reply`, `2 replies`, `1 person`, `3 people`."""
-    if count == 1:
-        return f"1 {one}"
-    return f"{count} {many or (one[:-1] + 'ies' if one.endswith('y') else one + 's')}"

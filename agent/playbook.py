@@ -96,3 +96,10 @@ def one_line(text: str, limit: int) -> str:
     """`text` on one line, at most `limit` characters, cut at a word (then " …")."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """`1 reply`, `2 replies`, `1 person`, `3 people`."""
+    if count == 1:
+        return f"1 {one}"
+    return f"{count} {many or (one[:-1] + 'ies' if one.endswith('y') else one + 's')}"

@@ -6,7 +6,7 @@ neerajt?"), a channel's first or last message, and the links shared most."""
 
 from agent.contracts import Claim, Draft, Point, Section
 from agent.intent import Intent
-from agent.playbook import call, done, window_args
+from agent.playbook import call, done, plural, window_args
 from agent.toolbox import ToolOutcome
 from mcp_server.contracts import (
     ChannelEventInfo,
@@ -118,12 +118,12 @@ def _channel_lines(intent: Intent, outcomes: list[ToolOutcome]) -> list[str]:
     if "channels" in intent.channel_facts and listed:
         archived = sum(c.is_archived for c in listed)
         names = ", ".join(f"#{c.name}" for c in listed)
-        lines.append(f"{_plural(len(listed), 'channel')}, {archived} of them archived: {names}.")
+        lines.append(f"{plural(len(listed), 'channel')}, {archived} of them archived: {names}.")
     for channel in named:
         if "members" in intent.channel_facts and channel.is_archived and not channel.members:
             lines.append(f"#{channel.name} is archived: Slack lists no members for it.")
         elif "members" in intent.channel_facts:
-            lines.append(f"#{channel.name} has {_plural(channel.members, 'member')}.")
+            lines.append(f"#{channel.name} has {plural(channel.members, 'member')}.")
         if "about" in intent.channel_facts:
             lines.append(_about_line(channel))
         if "created" in intent.channel_facts and channel.created:
@@ -154,7 +154,7 @@ def _person_sentence(person: UserInfo, counts: CountResult | None) -> str:
         said = f"{who} has posted no messages here."
     else:
         places = ", ".join(f"#{c.name} ({c.count})" for c in counts.channels[:3])
-        said = f"{who} posted {_plural(counts.total, 'message')}, most in {places}."
+        said = f"{who} posted {plural(counts.total, 'message')}, most in {places}."
     return said + (" The account is deactivated." if person.is_deleted else "")
 
 
@@ -170,10 +170,6 @@ def _about_line(channel: ChannelInfo) -> str:
     return f"#{channel.name}: {'; '.join(said)}."
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
-
-
 def _links(outcomes: list[ToolOutcome]) -> list[LinkInfo]:
     return [
         link for o in done(outcomes, "top_links") for link in LinkList.model_validate(o.data).links
@@ -182,7 +178,7 @@ def _links(outcomes: list[ToolOutcome]) -> list[LinkInfo]:
 
 def _link_point(link: LinkInfo) -> Point:
     """ "https://… (2 shares, 5 reactions)", cited by a message that shared it."""
-    counts = f"{_plural(link.shares, 'share')}, {_plural(link.reactions, 'reaction')}"
+    counts = f"{plural(link.shares, 'share')}, {plural(link.reactions, 'reaction')}"
     cited = [Claim(message_id=link.example.message_id)] if link.example else []
     return Point(text=f"{link.url} ({counts})", citations=cited)
 
@@ -256,12 +252,12 @@ def _event_point(event: ChannelEventInfo) -> Point:
 def _count_sentence(counts: CountResult, intent: Intent) -> str:
     """ "403 messages from 31 people in #general; most from neerajt (124), micahstubbs (96)."""
     scope = intent.scope_words()
-    messages = _plural(counts.total, "message")
+    messages = plural(counts.total, "message")
     if intent.ranks_channels and len(intent.channels) != 1 and counts.channels:
         return _busiest_sentence(counts, scope)  # no one channel: the window alone
     if len(intent.users) == 1 and counts.people:
         return f"{counts.people[0].name} posted {messages}{scope}."
-    posters = f"{counts.posters} {'person' if counts.posters == 1 else 'people'}"
+    posters = plural(counts.posters, "person", "people")
     ranking = ", ".join(f"{p.name or p.id} ({p.count})" for p in counts.people[:5])
     return f"{messages} from {posters}{scope}; most from {ranking}."
 
