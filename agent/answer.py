@@ -95,8 +95,7 @@ def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
     if intent.digest:
         return newsletter.plan(_digest(intent, context), outcomes, context)
     if workspace_facts.asks(intent):
-        asked = [o for o in outcomes if o.name in workspace_facts.TOOLS]
-        if not asked and (calls := workspace_facts.plan(intent, 2)):
+        if not workspace_facts.planned(outcomes) and (calls := workspace_facts.plan(intent, 2)):
             return calls
         if workspace_facts.answered(intent, outcomes):
             return []

@@ -9,9 +9,10 @@ from pydantic import BaseModel
 from agent.dates import MONTH_WINDOW, WEEK_OF_MONTH, window_in, window_words
 from db.models import ChannelEventKind
 
-ChannelFact = Literal["members", "channels", "created", "about"]
+ChannelFact = Literal["members", "channels", "created", "about", "membership"]
 ReactionRanking = Literal["emoji", "reactor"]
 Extreme = Literal["first", "last"]
+PersonField = Literal["title", "real_name"]
 LinkType = Literal["github_pr", "github_issue", "jira", "google_doc"]
 
 # A pull request named in text: "PR 1234", "pull request #12", ".../pull/1234", "#1234" (also
@@ -65,7 +66,12 @@ _EVENT_WORDS: dict[ChannelEventKind, str] = {
     "pinned": r"(?<!un)pinned\b|\bpins?\b",
     "unpinned": r"\bunpin\w*",
     "integration_added": r"\bintegrations?\b|\b(bot|app)s?\s+(was\s+|were\s+)?(added|installed)\b",
+    # joining the workspace (its first channels), with no channel named
+    "joined": r"\bjoin(ed|s)?\s+(the\s+)?(workspace|slack|team|community|group)\b"
+    r"|\bjoined\s+(most\s+)?(recently|last|latest)\b|\b(newest|latest|most recent)\s+members?\b",
 }
+# the latest event first: "who joined most recently?", "when was #x last renamed?"
+_LATEST = re.compile(r"\b(most recent(ly)?|recently|latest|newest|last)\b", re.I)
 _CHANNEL_EVENT_WORDS: dict[ChannelEventKind, str] = {
     "topic": r"\btopic\b",
     "purpose": r"\bpurpose\b|\bwhat\s+is\s+#\S+\s+for\b",
@@ -93,6 +99,11 @@ _ABOUT_PERSON = re.compile(
     r"|\b(?:what|which)\s+is\s+@?[\w.-]+'s\s+(?:title|role|job|position|real name|full name)\b",
     re.I,
 )
+# the one field of a person's profile asked for ("what is Kim's title?")
+_PERSON_FIELDS: dict[PersonField, re.Pattern] = {
+    "title": re.compile(r"\b(title|role|job|position)\b", re.I),
+    "real_name": re.compile(r"\b(real|full)\s+name\b", re.I),
+}
 # the first or last message of a channel (or of a person in it): "what was the last message in
 # #readings?", "what did micahstubbs post last in #general?", "when did #sci start?"
 _EXTREMES: dict[Extreme, re.Pattern] = {
@@ -110,7 +121,7 @@ _EXTREMES: dict[Extreme, re.Pattern] = {
 # the links shared most: "which links were shared most in #tools?", "what GitHub issues got the
 # most reactions?", "the most popular links": a ranking (not "what links were requested to
 # introduce the speaker?", nor "links about maps", which a search finds)
-_LINKED = r"(links|urls|pull requests|prs|issues|docs|repos)"
+_LINKED = r"(links|urls|pull requests|prs|issues|tickets|docs|repos)"
 _LINKS = re.compile(
     rf"\b(most|top|popular|best)\s+(shared\s+)?([\w-]+\s+)?{_LINKED}\b"
     rf"|\b(which|what)\s+([\w-]+\s+){{0,2}}{_LINKED}\b.{{0,40}}\b(most|often|frequently)\b",
@@ -123,6 +134,68 @@ _LINK_TYPES: dict[LinkType, re.Pattern] = {
     "jira": re.compile(r"\bjira\b", re.I),
     "google_doc": re.compile(r"\bgoogle\s+(docs?|sheets?|slides)\b", re.I),
 }
+# A listing of the files shared, what is left of the question once its channel, people and
+# window are taken out: "which files were shared (in #datajam)", "what PDFs did (Ann) upload",
+# "how many images were posted (in May)", "who shared the most files"; not a file known by what
+# it says ("which file converts time strings to dates?", "the PDF about NASA"): search finds it.
+_FILE_NOUNS = (
+    r"(files?|attachments?|uploads?|pdfs?|images?|pictures?|screenshots?|photos?|snippets?"
+    r"|documents?|spreadsheets?|csvs?|slides|presentations?)"
+)
+_SHARED = r"(shared|uploaded|posted|attached|share|upload|post|sent|added)"
+_FILES_LISTED = re.compile(
+    r"^(which|what|list|show( me)?|any|(were|are|was|is)( there)?|how many|(has|have|did) "
+    r"(anyone|anybody|someone|somebody|people)|who)"
+    rf"(\s+{_SHARED})?(\s+(all|the|a|an|any|most|some|of))*(\s+[\w-]+)?\s+{_FILE_NOUNS}"
+    r"(\s+(were|was|have been|has been|got|did|does|do|has|have|are|is|been))*"
+    rf"(\s+{_SHARED})?(\s+(by|in|from|on|to|here|channel|so far|recently|ever|the most|most))*$",
+    re.I,
+)
+
+
+class FileKind(BaseModel):
+    """A kind of file a question names: how the answer says it, and the types list_files
+    takes for it (Slack's filetypes, or a MIME type's first part)."""
+
+    noun: str
+    types: list[str]
+
+
+_CODE = ["javascript", "python", "r", "html", "css", "sql", "java", "c", "cpp", "go", "ruby"]
+# the words for kinds of file, singular ("pdfs", "images" are read without their "s")
+FILE_KINDS: dict[str, FileKind] = {
+    "pdf": FileKind(noun="PDF file", types=["pdf"]),
+    "csv": FileKind(noun="CSV file", types=["csv"]),
+    "spreadsheet": FileKind(noun="spreadsheet", types=["csv", "xlsx", "xls", "gsheet", "ods"]),
+    "image": FileKind(noun="image", types=["image"]),
+    "picture": FileKind(noun="image", types=["image"]),
+    "screenshot": FileKind(noun="image", types=["image"]),
+    "photo": FileKind(noun="image", types=["image"]),
+    "png": FileKind(noun="PNG image", types=["png"]),
+    "jpg": FileKind(noun="JPEG image", types=["jpg", "jpeg"]),
+    "gif": FileKind(noun="GIF", types=["gif"]),
+    "document": FileKind(
+        noun="document", types=["pdf", "gdoc", "doc", "docx", "odt", "rtf", "post", "space"]
+    ),
+    "presentation": FileKind(noun="presentation", types=["gpres", "ppt", "pptx", "key"]),
+    "slide": FileKind(noun="presentation", types=["gpres", "ppt", "pptx", "key"]),
+    "code": FileKind(noun="code file", types=_CODE),
+    "r": FileKind(noun="R file", types=["r"]),
+    "javascript": FileKind(noun="JavaScript file", types=["javascript"]),
+    "js": FileKind(noun="JavaScript file", types=["javascript"]),
+    "python": FileKind(noun="Python file", types=["python"]),
+    "html": FileKind(noun="HTML file", types=["html"]),
+    "markdown": FileKind(noun="Markdown file", types=["markdown"]),
+    "text": FileKind(noun="text file", types=["text"]),
+    "json": FileKind(noun="JSON file", types=["json"]),
+}
+# "which channels is micahstubbs in?", "what channels does Ann belong to?" (the person taken out)
+_MEMBERSHIP = re.compile(
+    r"^(which|what)\s+(slack\s+)?channels\s+(is|are|was|does|do|did|has|have)"
+    r"(\s+(a|an|been|currently|still))*\s+(in|on|members?\s+of|part\s+of|belong\s+to"
+    r"|belongs\s+to|joined?)$",
+    re.I,
+)
 # a count question whose answer is a channel: "which channel has the most messages?"
 _RANKS_CHANNELS = re.compile(
     r"\b(which|what)\s+(slack\s+)?channels?\b|\bbusiest\s+channels?\b", re.I
@@ -189,14 +262,20 @@ class Intent(BaseModel):
     # asks which emoji or who reacts most, not which message got reactions
     reaction_ranking: ReactionRanking | None = None
     history: list[ChannelEventKind] = []  # asks about channel events ("who renamed #x")
+    latest_first: bool = False  # of those, the latest first ("who joined most recently?")
     counting: bool = False  # asks for message counts ("who posted most in #x")
     ranks_channels: bool = False  # of those, asks which channel ("the busiest channel")
     about_person: bool = False  # "who is neerajt?": the one person named, and what they post
+    person_field: PersonField | None = None  # of that person, one field: "what is Kim's title?"
     extreme: Extreme | None = None  # the first or last message of the one channel named
     links: bool = False  # asks which links were shared most
     link_type: LinkType | None = None  # of one kind: "which GitHub issues got most reactions?"
-    # asks what the channel list says: a channel's members, how many channels, who made one
+    # asks what the channel list says: a channel's members, how many channels, who made one,
+    # or which channels the one person named is in
     channel_facts: list[ChannelFact] = []
+    files: bool = False  # asks which files were shared (or how many, or who shared most)
+    file_kind: FileKind | None = None  # of one kind: "which PDFs were shared?"
+    ranks_sharers: bool = False  # of those, who shared most: "who shared the most files?"
 
     def scope_words(self) -> str:
         """Where and when the question looks, in words: " in #general from 2016-07-01 to
@@ -245,6 +324,9 @@ def read_intent(
     counting = about_person or bool(_COUNTING.search(question))
     reactions = bool(_REACTIONS.search(question))
     links = bool(_LINKS.search(question)) and not _ON_A_TOPIC.search(question)
+    files = bool(_FILES_LISTED.match(asked))
+    history = _history_kinds(question, hints != channels or "channel" in question.lower())
+    membership = len(users) == 1 and bool(_MEMBERSHIP.match(asked))
     return Intent(
         topic=topic,
         channels=channels,
@@ -261,16 +343,25 @@ def read_intent(
             (k for k, p in _REACTION_RANKINGS.items() if reactions and p.search(question)), None
         ),
         emoji=_emoji_in(question),
-        history=_history_kinds(question, hints != channels or "channel" in question.lower()),
+        history=history,
+        latest_first=bool(history) and bool(_LATEST.search(question)),
         counting=counting,
         about_person=about_person,
+        person_field=next(
+            (k for k, p in _PERSON_FIELDS.items() if about_person and p.search(question)), None
+        ),
         links=links,
         link_type=next((k for k, p in _LINK_TYPES.items() if links and p.search(question)), None),
         extreme=next(
             (k for k, p in _EXTREMES.items() if len(channels) == 1 and p.search(question)), None
         ),
         ranks_channels=counting and bool(_RANKS_CHANNELS.search(question)),
-        channel_facts=[] if counting else _channel_facts(question, channels),
+        channel_facts=["membership"]
+        if membership
+        else ([] if counting else _channel_facts(question, channels)),
+        files=files,
+        file_kind=_file_kind(asked) if files else None,
+        ranks_sharers=files and bool(re.match(r"who\b.*\bmost\b", asked, re.I)),
     )
 
 
@@ -330,6 +421,12 @@ def _channel_facts(question: str, channels: list[str]) -> list[ChannelFact]:
     facts += ["created"] if re.search(made, question, re.I) else []
     facts += ["about"] if re.search(about, question, re.I) else []
     return facts
+
+
+def _file_kind(asked: str) -> FileKind | None:
+    """The kind of file the listing names: "PDFs", "R files", "images", "spreadsheets"."""
+    words = [w.rstrip("s") if len(w) > 3 else w for w in re.findall(r"[a-z]+", asked.lower())]
+    return next((FILE_KINDS[w] for w in words if w in FILE_KINDS), None)
 
 
 def _emoji_in(question: str) -> str | None:

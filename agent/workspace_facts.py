@@ -2,10 +2,11 @@
 its channel history ("what was #tutorials called before?", "who archived #readings?"), its
 message counts ("who posted most in #general?", "how many messages in #sci in July?"), its
 channel and people lists ("how many members does #datajam have?", "who created #sci?", "who is
-neerajt?"), a channel's first or last message, and the links shared most."""
+neerajt?", "which channels is Ann in?"), a channel's first or last message, the links shared
+most, and the files shared ("which PDFs were shared in #tools?")."""
 
 from agent.contracts import Claim, Draft, Point, Section
-from agent.intent import Intent
+from agent.intent import Intent, PersonField
 from agent.playbook import call, done, plural, window_args
 from agent.toolbox import ToolOutcome
 from mcp_server.contracts import (
@@ -14,45 +15,70 @@ from mcp_server.contracts import (
     ChannelInfo,
     ChannelList,
     CountResult,
+    FileList,
     HistoryResult,
     LinkInfo,
     LinkList,
     MessageRef,
+    SharedFile,
     UserInfo,
     UserList,
 )
 
-# the tools `plan` calls: once one has run, the question has been asked of PostgreSQL
-TOOLS = ("channel_events", "message_counts", "channel_history", "top_links")
+# the tools `plan` calls (list_channels too, for one person's channels)
+TOOLS = ("channel_events", "message_counts", "channel_history", "top_links", "list_files")
 SHOWN_EVENTS = 12  # in the summary; every event is listed below it
 SHOWN_LINKS = 5
+SHOWN_FILES = 10
+_LINK_TYPE_WORDS = {
+    "github_pr": "GitHub pull request",
+    "github_issue": "GitHub issue",
+    "jira": "Jira",
+    "google_doc": "Google Docs",
+}
 
 
 def asks(intent: Intent) -> bool:
-    """Whether the question is about channel history, counts or the channel list."""
+    """Whether the question is about channel history, counts, the channel list, the links or
+    the files shared."""
     return (
         bool(intent.history)
         or intent.counting
         or bool(intent.channel_facts)
         or intent.extreme is not None
         or intent.links
+        or intent.files
     )
 
 
+def planned(outcomes: list[ToolOutcome]) -> bool:
+    """Whether `plan`'s calls have run: the question has been asked of PostgreSQL."""
+    return any(o.name in TOOLS or (o.name == "list_channels" and o.args) for o in outcomes)
+
+
 def plan(intent: Intent, step: int) -> list:
-    """The channel_events and/or message_counts calls the question needs."""
+    """The calls the question needs: channel_events, message_counts, top_links, list_files,
+    list_channels (one person's) and channel_history (the first or last message)."""
     calls = []
     scope = window_args(intent.since, intent.until)
     if len(intent.channels) == 1:
         scope["channel"] = intent.channels[0]
-    if intent.history:
-        calls.append(call("channel_events", {**scope, "kinds": intent.history}, step))
     person = {"user": intent.users[0]} if len(intent.users) == 1 else {}
+    if intent.history:
+        latest = {"newest_first": True} if intent.latest_first else {}
+        kinds = {"kinds": intent.history}
+        calls.append(call("channel_events", scope | person | latest | kinds, step))
     if intent.counting:
         calls.append(call("message_counts", scope | person, step, len(calls)))
     if intent.links:
         kind = {"link_type": intent.link_type} if intent.link_type else {}
         calls.append(call("top_links", scope | kind | {"limit": SHOWN_LINKS}, step, len(calls)))
+    if intent.files:
+        kind = {"filetypes": intent.file_kind.types} if intent.file_kind else {}
+        listed = {"limit": SHOWN_FILES}
+        calls.append(call("list_files", scope | person | kind | listed, step, len(calls)))
+    if "membership" in intent.channel_facts:
+        calls.append(call("list_channels", {"member": intent.users[0]}, step, len(calls)))
     if intent.extreme and "channel" in scope:
         newest = {"newest_first": intent.extreme == "last", "limit": 1}
         calls.append(call("channel_history", scope | person | newest, step, len(calls)))
@@ -67,7 +93,8 @@ def answered(intent: Intent, outcomes: list[ToolOutcome]) -> bool:
         or bool(_channel_lines(intent, outcomes))
         or (intent.about_person and _person(intent, outcomes) is not None)
         or bool(_extreme(intent, outcomes))
-        or bool(_links(outcomes))
+        or bool(done(outcomes, "top_links"))
+        or bool(_file_lists(outcomes))
     )
 
 
@@ -78,19 +105,30 @@ def compose(intent: Intent, outcomes: list[ToolOutcome]) -> Draft:
     events = _events(outcomes)
     counts = [c for c in _counts(outcomes) if c.total]
     lines: list[str] = []
+    none: list[str] = []  # "No PDF files were shared in #general.": true, and nothing found
     sections: list[Section] = []
     lines += _channel_lines(intent, outcomes)
+    if files := _file_lists(outcomes):
+        told = [_file_point(f) for f in files[0].files]
+        said = _files_sentence(intent, files[0], told, _person(intent, outcomes))
+        (lines if told else none).append(said)
+        sections += [Section(title="Files", points=told)] if told else []
     if links := _links(outcomes):
         told = [_link_point(link) for link in links]
         shown = "; ".join(p.text for p in told)
         lines.append(f"The links that drew the most reactions{intent.scope_words()}: {shown}.")
         sections.append(Section(title="Links", points=told))
+    elif done(outcomes, "top_links"):
+        kind = f"{_LINK_TYPE_WORDS[intent.link_type]} " if intent.link_type else ""
+        none.append(f"No {kind}links were shared{intent.scope_words()}.")
     if extreme := _extreme(intent, outcomes):
         point = _extreme_point(intent, extreme[0])
         lines.append(point.text)
         sections.append(Section(title=f"#{extreme[0].channel}", points=[point]))
     person = _person(intent, outcomes) if intent.about_person else None
     if person is not None:
+        if intent.person_field:
+            lines.append(_field_sentence(person, intent.person_field))
         lines.append(_person_sentence(person, counts[0] if counts else None))
     elif counts:
         lines.append(_count_sentence(counts[0], intent))
@@ -98,23 +136,33 @@ def compose(intent: Intent, outcomes: list[ToolOutcome]) -> Draft:
         told = [_event_point(e) for e in events]
         shown = "; ".join(p.text for p in told[:SHOWN_EVENTS])
         more = len(told) - SHOWN_EVENTS
-        lead = f"{len(told)} events: " if len(told) > 1 else ""
-        lines.append(lead + shown + (f"; and {more} more." if more > 0 else "."))
+        lines.append(_events_lead(intent, outcomes, len(told)) + shown)
+        lines[-1] += f"; and {more} more." if more > 0 else "."
         sections.append(Section(title="Channel history", points=told))
-    return Draft(found=True, summary=" ".join(lines), sections=sections)
+    return Draft(found=bool(lines), summary=" ".join(lines + none), sections=sections)
+
+
+def _events_lead(intent: Intent, outcomes: list[ToolOutcome], shown: int) -> str:
+    """ "26 events: ", "The 100 latest events: " (when there are more), "" for one."""
+    more = any(
+        ChannelEventList.model_validate(o.data).truncated for o in done(outcomes, "channel_events")
+    )
+    order = "latest" if intent.latest_first else "earliest"
+    if more:
+        return f"The {shown} {order} events: "
+    newest = ", newest first" if intent.latest_first else ""
+    return f"{shown} events{newest}: " if shown > 1 else ""
 
 
 def _channel_lines(intent: Intent, outcomes: list[ToolOutcome]) -> list[str]:
     """What the channel list says of the facts asked: "#datajam has 45 members.", "16
     channels, 9 of them archived: ...", "#sci was created by neerajt on 2016-03-01.", "#sci:
     purpose “scientific”."."""
-    listed = [
-        c
-        for o in done(outcomes, "list_channels")
-        for c in ChannelList.model_validate(o.data).channels
-    ]
+    listed = _listed(outcomes, member=False)
     named = [c for c in listed if c.name in intent.channels[:1]]
     lines = []
+    if "membership" in intent.channel_facts and (person := _person(intent, outcomes)):
+        lines.append(_membership_line(person, _listed(outcomes, member=True)))
     if "channels" in intent.channel_facts and listed:
         archived = sum(c.is_archived for c in listed)
         names = ", ".join(f"#{c.name}" for c in listed)
@@ -130,6 +178,26 @@ def _channel_lines(intent: Intent, outcomes: list[ToolOutcome]) -> list[str]:
             by = f" by {channel.creator}" if channel.creator else ""
             lines.append(f"#{channel.name} was created{by} on {channel.created:%Y-%m-%d}.")
     return lines
+
+
+def _listed(outcomes: list[ToolOutcome], *, member: bool) -> list[ChannelInfo]:
+    """The channel list read first (or, `member`, the one of a person's channels)."""
+    return [
+        c
+        for o in done(outcomes, "list_channels")
+        if bool(o.args.get("member")) == member
+        for c in ChannelList.model_validate(o.data).channels
+    ]
+
+
+def _membership_line(person: UserInfo, channels: list[ChannelInfo]) -> str:
+    """ "micahstubbs is a member of 9 channels: #datajam, #general, …." (Slack lists no
+    members for an archived channel, so those are not among them.)"""
+    name = person.display_name or person.name or person.user_id
+    if not channels:
+        return f"{name} is a member of no channel here."
+    names = ", ".join(f"#{c.name}" for c in channels)
+    return f"{name} is a member of {plural(len(channels), 'channel')}: {names}."
 
 
 def _person(intent: Intent, outcomes: list[ToolOutcome]) -> UserInfo | None:
@@ -158,6 +226,16 @@ def _person_sentence(person: UserInfo, counts: CountResult | None) -> str:
     return said + (" The account is deactivated." if person.is_deleted else "")
 
 
+def _field_sentence(person: UserInfo, field: PersonField) -> str:
+    """ "micahstubbs's title is “co-organizer”." or "neerajt has no title in their profile."."""
+    name = person.display_name or person.name or person.user_id
+    label = field.replace("_", " ")
+    value = getattr(person, field)
+    if not value:
+        return f"{name} has no {label} in their profile."
+    return f"{name}'s {label} is \u201c{value}\u201d."
+
+
 def _about_line(channel: ChannelInfo) -> str:
     """ "#general: purpose “team-wide communication”; topic “Next Data Jam Feb 13th”."."""
     said = [
@@ -174,6 +252,47 @@ def _links(outcomes: list[ToolOutcome]) -> list[LinkInfo]:
     return [
         link for o in done(outcomes, "top_links") for link in LinkList.model_validate(o.data).links
     ]
+
+
+def _file_lists(outcomes: list[ToolOutcome]) -> list[FileList]:
+    return [FileList.model_validate(o.data) for o in done(outcomes, "list_files")]
+
+
+def _file_point(shared: SharedFile) -> Point:
+    """ "“ms_to_date.R” (r, by rzembo on 2016-04-02)", cited by the message that shared it."""
+    name = shared.title or shared.name or shared.file_id
+    by = f"by {shared.message.user or shared.message.user_id or 'someone'}"
+    text = (
+        f"\u201c{name}\u201d ({shared.filetype or 'file'}, {by} on {shared.message.time:%Y-%m-%d})"
+    )
+    return Point(text=text, citations=[Claim(message_id=shared.message.message_id)])
+
+
+def _files_sentence(
+    intent: Intent, files: FileList, told: list[Point], person: UserInfo | None
+) -> str:
+    """ "12 files were shared in #datajam: “a” (…); “b” (…); and 2 more. Shared most by rzembo
+    (5), neerajt (3)." or "No PDF files were shared by Ann in #general."."""
+    noun = intent.file_kind.noun if intent.file_kind else "file"
+    by = f" by {person.display_name or person.name or person.user_id}" if person else ""
+    scope = by + intent.scope_words()
+    if not files.total:
+        return f"No {noun}s were shared{scope}."
+    verb = "was" if files.total == 1 else "were"
+    listed = "; ".join(p.text for p in told)
+    more = files.total - len(told)
+    sentence = f"{plural(files.total, noun)} {verb} shared{scope}: {listed}" + (
+        f"; and {more} more." if more > 0 else "."
+    )
+    if intent.ranks_sharers and files.sharers:
+        top = files.sharers[0]
+        then = ", ".join(f"{p.name or p.id} ({p.count})" for p in files.sharers[1:4])
+        lead = f"{top.name or top.id} shared the most {noun}s{scope}: {top.count} of {files.total}"
+        return lead + (f"; then {then}." if then else ".")
+    if len(files.sharers) > 1:
+        most = ", ".join(f"{p.name or p.id} ({p.count})" for p in files.sharers[:3])
+        sentence += f" Shared most by {most}."
+    return sentence
 
 
 def _link_point(link: LinkInfo) -> Point:

@@ -118,6 +118,49 @@ def files_by_message(
     return result
 
 
+def shared_files(
+    conn: psycopg.Connection,
+    *,
+    filetypes: Sequence[str] = (),
+    channel_ids: Sequence[str] = (),
+    user_ids: Sequence[str] = (),
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Files shared in the scope, each once (where it was first shared), oldest first: file_id,
+    name, title, filetype, mimetype, size_bytes, permalink, message_id, time, user_id, user.
+    `filetypes` are Slack's ("pdf", "csv", "gdoc") or a MIME type's first part ("image"), any
+    of them. A comment on a file or a mention of one is not a share."""
+    condition, params = where(
+        ["m.subtype IS DISTINCT FROM 'file_comment'", "m.subtype IS DISTINCT FROM 'file_mention'"],
+        {
+            "types": (
+                "(lower(f.filetype) = ANY(%(types)s) "
+                "OR lower(split_part(f.mimetype, '/', 1)) = ANY(%(types)s))",
+                [t.lower() for t in filetypes],
+            ),
+            "channels": ("m.channel_id = ANY(%(channels)s)", list(channel_ids)),
+            "users": ("m.user_id = ANY(%(users)s)", list(user_ids)),
+            "since": ("m.created_at >= %(since)s", since),
+            "until": ("m.created_at < %(until)s", until),
+        },
+    )
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            f"""SELECT * FROM (
+                  SELECT DISTINCT ON (f.file_id) f.file_id, f.name, f.title, f.filetype,
+                         f.mimetype, f.size_bytes, f.permalink, f.message_id,
+                         m.created_at AS time, m.user_id,
+                         coalesce(u.display_name, u.name, u.real_name) AS user
+                  FROM files f JOIN message_metadata m USING (workspace_id, message_id)
+                  LEFT JOIN users u ON u.workspace_id = m.workspace_id AND u.user_id = m.user_id
+                  WHERE {condition}
+                  ORDER BY f.file_id, m.created_at) first_shares
+                ORDER BY time, file_id""",
+            params,
+        ).fetchall()
+
+
 def top_links(
     conn: psycopg.Connection,
     *,

@@ -53,10 +53,11 @@ def channel_events(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: int,
+    newest_first: bool = False,
 ) -> list[dict[str, Any]]:
-    """Events oldest first, keyed as the tool's ChannelEvent: message_id, kind, channel_id,
-    channel, user_id, user, time, old_value, new_value, item_message_id (the pinned message,
-    when stored)."""
+    """Events oldest (or newest) first, keyed as the tool's ChannelEvent: message_id, kind,
+    channel_id, channel, user_id, user, time, old_value, new_value, item_message_id (the pinned
+    message, when stored)."""
     condition, params = where(
         [],
         {
@@ -67,6 +68,7 @@ def channel_events(
             "until": ("e.created_at < %(until)s", until),
         },
     )
+    order = "DESC" if newest_first else "ASC"
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(
             f"""SELECT e.message_id, e.kind, e.channel_id, c.name AS channel, e.user_id,
@@ -80,6 +82,6 @@ def channel_events(
                        ON p.workspace_id = e.workspace_id AND p.channel_id = e.channel_id
                       AND p.ts = e.item_ts
                 WHERE {condition}
-                ORDER BY e.created_at, e.message_id LIMIT %(n)s""",
+                ORDER BY e.created_at {order}, e.message_id {order} LIMIT %(n)s""",
             {**params, "n": limit},
         ).fetchall()

@@ -114,9 +114,11 @@ def channel_kinds(conn: psycopg.Connection, channel_ids: Sequence[str]) -> dict[
     return dict(rows)
 
 
-def channel_summaries(conn: psycopg.Connection) -> list[dict[str, Any]]:
-    """Every channel with its member and content-message counts, who created it and when,
-    by name."""
+def channel_summaries(
+    conn: psycopg.Connection, member_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Every channel (or those `member_id` is a member of) with its member and content-message
+    counts, who created it and when, by name."""
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(
             """SELECT c.channel_id, c.name, c.kind, c.topic, c.purpose, c.is_archived,
@@ -127,7 +129,9 @@ def channel_summaries(conn: psycopg.Connection) -> list[dict[str, Any]]:
                       coalesce(u.display_name, u.name, u.real_name, c.creator_id) AS creator
                FROM channels c LEFT JOIN users u
                  ON u.workspace_id = c.workspace_id AND u.user_id = c.creator_id
-               ORDER BY c.name"""
+               WHERE %(member)s::text IS NULL OR %(member)s = ANY(c.member_ids)
+               ORDER BY c.name""",
+            {"member": member_id},
         ).fetchall()
 
 

@@ -184,6 +184,7 @@ class ChannelEventsArgs(BaseModel):
     since: datetime | None = None
     until: datetime | None = None
     limit: int = Field(100, ge=1, le=500)
+    newest_first: bool = Field(False, description="Newest first: the latest event leads.")
 
 
 class ChannelEventInfo(BaseModel):
@@ -252,6 +253,12 @@ class ReactionsResult(BaseModel):
     reactions: list[ReactionCount] = []
     top_messages: list[MessageRef] = []
     top_reactors: list[PersonCount] = []
+
+
+class ChannelsArgs(BaseModel):
+    """The channel list, optionally only one person's channels."""
+
+    member: str | None = Field(None, description="Only channels this person is a member of.")
 
 
 class ChannelInfo(BaseModel):
@@ -351,6 +358,37 @@ class LinkList(BaseModel):
     """Links ranked by reactions, then shares."""
 
     links: list[LinkInfo]
+
+
+class FilesArgs(BaseModel):
+    """Files people shared, optionally narrowed."""
+
+    filetypes: list[str] = Field(
+        default_factory=list,
+        description="Only files of these types: Slack's (pdf, csv, javascript, gdoc, gpres, "
+        "png) or a MIME type's first part (image, text, video); all files when empty.",
+    )
+    channel: str | None = Field(None, description="Channel name or id; all channels when unset.")
+    user: str | None = Field(None, description="Only files this person shared.")
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = Field(20, ge=1, le=200)
+
+
+class SharedFile(FileInfo):
+    """A file and the message that first shared it (cite that message)."""
+
+    mimetype: str | None = None
+    size_bytes: int | None = None
+    message: MessageRef
+
+
+class FileList(BaseModel):
+    """Files in the scope, oldest first, with how many there are and who shared most."""
+
+    total: int
+    files: list[SharedFile] = Field(description="The first `limit` of them.")
+    sharers: list[NamedCount] = Field(description="Who shared most files, most first.")
 
 
 class ColumnInfo(BaseModel):

@@ -23,6 +23,7 @@ from pydantic import AnyHttpUrl, BaseModel
 
 from db.stores import Stores
 from mcp_server.body_guard import BodyGuard, json_rpc_body
+from mcp_server.contracts import ChannelsArgs
 from mcp_server.errors import ToolInputError
 from mcp_server.tokens import StoreTokenVerifier
 from mcp_server.tools import WorkspaceTools, tool_methods
@@ -89,7 +90,7 @@ def build_server(
     @server.resource("slack://channels", mime_type="application/json")
     def channels_resource() -> str:
         """Every channel with members and message counts."""
-        return _tools_for(server.get_context()).list_channels().model_dump_json()
+        return _tools_for(server.get_context()).list_channels(ChannelsArgs()).model_dump_json()
 
     return server
 

@@ -5,6 +5,7 @@ a model reads, so they say when to use a tool. Every read runs under row-level s
 `workspace_id`, and user-written SQL runs as the read-only role.
 """
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -13,7 +14,7 @@ from typing import Any, TypeVar
 import psycopg
 
 from db.activity import message_counts
-from db.attachments import top_links
+from db.attachments import shared_files, top_links
 from db.channel_events import channel_events
 from db.channels import channel_summaries
 from db.message_reads import history_page, message_id_at, thread_ids
@@ -28,13 +29,17 @@ from mcp_server.contracts import (
     ChannelEventsArgs,
     ChannelInfo,
     ChannelList,
+    ChannelsArgs,
     CountArgs,
     CountResult,
+    FileList,
+    FilesArgs,
     HistoryArgs,
     HistoryResult,
     LinkInfo,
     LinkList,
     LinksArgs,
+    NamedCount,
     PersonCount,
     ReactionCount,
     ReactionsArgs,
@@ -42,6 +47,7 @@ from mcp_server.contracts import (
     SchemaInfo,
     SearchArgs,
     SearchResult,
+    SharedFile,
     SqlArgs,
     SqlResult,
     ThreadArgs,
@@ -194,11 +200,12 @@ class WorkspaceTools:
         )
 
     @tool
-    def list_channels(self) -> ChannelList:
-        """Every channel with its kind, topic, purpose, archived flag, members, messages,
-        creator and creation time."""
+    def list_channels(self, args: ChannelsArgs) -> ChannelList:
+        """Every channel (or one person's: "which channels is Ann in?") with its kind, topic,
+        purpose, archived flag, members, messages, creator and creation time."""
         with self.stores.postgres.tenant(self.workspace_id) as conn:
-            channels = channel_summaries(conn)
+            member = lookup.user_ids(conn, [args.member])[0] if args.member else None
+            channels = channel_summaries(conn, member)
         return ChannelList(channels=[ChannelInfo(**c) for c in channels])
 
     @tool
@@ -245,7 +252,8 @@ class WorkspaceTools:
         """The workspace's own history: channel renames (old and new name), topic and purpose
         changes, archives and unarchives, joins and leaves, pinned messages and integrations
         added, with who did it and when. Use it for "what was #x called before", "who archived
-        #x", "what is pinned in #x", "who joined #x in May"; cite each event's message."""
+        #x", "what is pinned in #x", "who joined #x in May", "who joined most recently" (newest
+        first; joining the workspace is joining its first channels); cite each event's message."""
         with self.stores.postgres.tenant(self.workspace_id) as conn:
             rows = channel_events(
                 conn,
@@ -255,6 +263,7 @@ class WorkspaceTools:
                 since=args.since,
                 until=args.until,
                 limit=args.limit + 1,
+                newest_first=args.newest_first,
             )
         shown = rows[: args.limit]  # one more was read only to tell whether there are more
         cited = [r["message_id"] for r in shown] + [
@@ -314,6 +323,37 @@ class WorkspaceTools:
             links=[
                 LinkInfo(**link, example=examples.get(link["example_message_id"])) for link in links
             ]
+        )
+
+    @tool
+    def list_files(self, args: FilesArgs) -> FileList:
+        """Files people shared (snippets, PDFs, images, documents), optionally of one type, in
+        one channel, by one person or in a time window: how many, who shared most, and each
+        file's name, type and link with the message that shared it. Use it for "which files
+        were shared in #x", "what PDFs did Ann upload"; search finds a file by what it says."""
+        with self.stores.postgres.tenant(self.workspace_id) as conn:
+            rows = shared_files(
+                conn,
+                filetypes=args.filetypes,
+                channel_ids=[lookup.channel_id(conn, args.channel)] if args.channel else [],
+                user_ids=lookup.user_ids(conn, [args.user]) if args.user else [],
+                since=args.since,
+                until=args.until,
+            )
+        shown = rows[: args.limit]
+        refs = lookup.message_refs(
+            self.stores, self.workspace_id, list(dict.fromkeys(r["message_id"] for r in shown))
+        )
+        by_id = {r.message_id: r for r in refs}
+        return FileList(
+            total=len(rows),
+            files=[SharedFile(**row, message=by_id[row["message_id"]]) for row in shown],
+            sharers=[
+                NamedCount(id=user_id, name=name, count=count)
+                for (user_id, name), count in Counter(
+                    (r["user_id"], r["user"]) for r in rows
+                ).most_common(10)
+            ],
         )
 
     @tool

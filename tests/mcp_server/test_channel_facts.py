@@ -11,7 +11,7 @@ from agent.contracts import Request
 from agent.runner import AgentRunner
 from db import Stores
 from ingest.normalise import EVENT_SUBTYPES, METADATA_SUBTYPES
-from mcp_server.contracts import ChannelEventsArgs, CountArgs, HistoryArgs, LinksArgs
+from mcp_server.contracts import ChannelEventsArgs, CountArgs, FilesArgs, HistoryArgs, LinksArgs
 from mcp_server.errors import ToolInputError
 from mcp_server.tools import WorkspaceTools
 from tests.conftest import HOUSTON, shared_export
@@ -252,3 +252,139 @@ def test_the_links_of_a_channel_ranked_each_with_a_message_that_shared_it(housto
     assert result.draft.summary.startswith("The links that drew the most reactions in #tools: ")
     assert in_tools[0].url in result.draft.summary
     assert result.citations and {c.channel for c in result.citations} == {"tools"}
+
+
+def _first_shares() -> dict[str, tuple[str, dict]]:
+    """Each shared file of the export, where it was first shared: {file id: (channel, msg)}."""
+    shares: dict[str, tuple[str, dict]] = {}
+    for path in shared_export("houston-datavis").iterdir():
+        for m in _export_messages(path.name) if path.is_dir() else []:
+            if m.get("subtype") == "file_share" and "file" in m:
+                known = shares.get(m["file"]["id"])
+                if known is None or float(m["ts"]) < float(known[1]["ts"]):
+                    shares[m["file"]["id"]] = (path.name, m)
+    return shares
+
+
+def test_the_files_shared_by_channel_person_and_type(houston: Stores):
+    shares = _first_shares()
+    tools = WorkspaceTools(houston, HOUSTON)
+    everything = tools.list_files(FilesArgs(limit=200))
+    assert everything.total == len(shares) and len(everything.files) == len(shares)
+    assert [f.message.ts for f in everything.files] == sorted(
+        (m["ts"] for _, m in shares.values()), key=float
+    )
+    top = Counter(m["user"] for _, m in shares.values()).most_common(1)[0]
+    assert (everything.sharers[0].id, everything.sharers[0].count) == top
+    datajam = tools.list_files(FilesArgs(channel="datajam", limit=3))
+    in_datajam = [fid for fid, (channel, _) in shares.items() if channel == "datajam"]
+    assert datajam.total == len(in_datajam) and len(datajam.files) == 3
+    assert {f.message.channel for f in datajam.files} == {"datajam"}
+    images = tools.list_files(FilesArgs(filetypes=["image"], limit=200))
+    assert images.total == sum(
+        m["file"]["mimetype"].startswith("image/") for _, m in shares.values()
+    )
+    (pdf,) = tools.list_files(FilesArgs(filetypes=["pdf"])).files
+    assert pdf.permalink and pdf.message.permalink.startswith(URL)
+    with pytest.raises(ToolInputError, match="unknown user"):
+        tools.list_files(FilesArgs(user="nobody-here"))
+
+
+@pytest.mark.parametrize(
+    ("question", "channel", "kind"),
+    [
+        ("Which files were shared in #team-d3?", "team-d3", None),
+        ("What CSV files were posted?", None, "csv"),
+        ("Who uploaded the PDF in #tools?", "tools", "pdf"),
+    ],
+)
+def test_the_agent_lists_the_files_asked_for(houston: Stores, question, channel, kind):
+    expected = sorted(
+        (m for ch, m in _first_shares().values() if channel in (None, ch)),
+        key=lambda m: float(m["ts"]),
+    )
+    expected = [m for m in expected if kind in (None, m["file"]["filetype"])]
+    result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
+    assert result.found and "semantic_search" not in {u.name for u in result.tool_calls}
+    assert [c.ts for c in result.citations] == [m["ts"] for m in expected]
+    assert all(m["file"]["title"] in result.draft.summary for m in expected)
+
+
+def test_no_file_of_the_kind_asked_is_said_and_not_found(houston: Stores):
+    assert not [
+        m
+        for ch, m in _first_shares().values()
+        if ch == "general" and "pdf" in m["file"]["filetype"]
+    ]
+    question = "Which PDFs were shared in #general?"
+    result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
+    assert not result.found and not result.citations
+    assert result.draft.summary == "No PDF files were shared in #general."
+
+
+def test_who_shared_most_files_leads_with_the_ranking(houston: Stores):
+    users = json.loads((shared_export("houston-datavis") / "users.json").read_text())
+    names = {u["id"]: u["name"] for u in users}
+    ranked = Counter(m["user"] for _, m in _first_shares().values()).most_common()
+    question = "Who shared the most files?"
+    result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
+    assert result.draft.summary.startswith(
+        f"{names[ranked[0][0]]} shared the most files: {ranked[0][1]} of "
+        f"{sum(n for _, n in ranked)}; then {names[ranked[1][0]]} ({ranked[1][1]})"
+    )
+
+
+def test_the_channels_a_person_is_in(houston: Stores):
+    listed = json.loads((shared_export("houston-datavis") / "channels.json").read_text())
+    jkim = "U065ETZEC"
+    theirs = sorted(c["name"] for c in listed if jkim in c.get("members", []))
+    question = "Which channels is jkim in?"
+    result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
+    names = ", ".join(f"#{name}" for name in theirs)
+    assert result.draft.summary == f"jkim is a member of {len(theirs)} channels: {names}."
+
+
+def test_joining_the_workspace_and_the_latest_to_join(houston: Stores):
+    users = json.loads((shared_export("houston-datavis") / "users.json").read_text())
+    names = {u["id"]: u["name"] for u in users}
+    joins = sorted(
+        (float(m["ts"]), path.name, m["user"])
+        for path in shared_export("houston-datavis").iterdir()
+        if path.is_dir()
+        for m in _export_messages(path.name)
+        if m.get("subtype") == "channel_join"
+    )
+    latest = joins[-1]
+    result = AgentRunner(houston).run(
+        HOUSTON, Request(task="answer", question="Who joined most recently?")
+    )
+    day = datetime.fromtimestamp(latest[0], UTC)
+    assert f": {names[latest[2]]} joined #{latest[1]} on {day:%Y-%m-%d};" in result.draft.summary
+    assert result.citations[0].ts.startswith(str(int(latest[0])))
+    first = next(j for j in joins if names[j[2]] == "timabram")
+    question = "When did timabram join the workspace?"
+    result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
+    day = datetime.fromtimestamp(first[0], UTC)
+    assert f"timabram joined #{first[1]} on {day:%Y-%m-%d}" in result.draft.summary
+    assert {c.user for c in result.citations} == {"timabram"}
+
+
+def test_one_field_of_a_profile_and_its_absence(houston: Stores):
+    users = json.loads((shared_export("houston-datavis") / "users.json").read_text())
+    micah = next(u for u in users if u["name"] == "micahstubbs")
+    neeraj = next(u for u in users if u["name"] == "neerajt")
+    assert not neeraj["profile"].get("title")
+    run = AgentRunner(houston).run
+    titled = run(HOUSTON, Request(task="answer", question="What is micahstubbs's title?"))
+    assert titled.draft.summary.startswith(
+        f"micahstubbs's title is \u201c{micah['profile']['title']}\u201d."
+    )
+    untitled = run(HOUSTON, Request(task="answer", question="What is neerajt's title?"))
+    assert untitled.draft.summary.startswith("neerajt has no title in their profile.")
+
+
+def test_links_of_a_kind_nobody_shared_are_not_found(houston: Stores):
+    question = "Which GitHub issues got the most reactions?"
+    assert not WorkspaceTools(houston, HOUSTON).top_links(LinksArgs(link_type="github_issue")).links
+    result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
+    assert not result.found and result.draft.summary == "No GitHub issue links were shared."

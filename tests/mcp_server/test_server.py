@@ -35,6 +35,7 @@ EXPECTED_TOOLS = {
     "get_user",
     "channel_history",
     "top_links",
+    "list_files",
     "channel_events",
     "message_counts",
     "describe_schema",

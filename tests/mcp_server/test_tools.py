@@ -6,6 +6,7 @@ import pytest
 
 from mcp_server import search
 from mcp_server.contracts import (
+    ChannelsArgs,
     HistoryArgs,
     LinksArgs,
     ReactionsArgs,
@@ -134,7 +135,7 @@ def test_reactions_for_one_message_and_for_a_window(tools: WorkspaceTools):
 
 
 def test_list_channels_counts(tools: WorkspaceTools):
-    channels = {c.name: c for c in tools.list_channels().channels}
+    channels = {c.name: c for c in tools.list_channels(ChannelsArgs()).channels}
     assert set(channels) == {
         "general",
         "engineering",
@@ -163,7 +164,7 @@ def test_channel_history_pages_without_gaps_or_repeats(tools: WorkspaceTools):
         if cursor is None:
             break
     assert seen == sorted(seen, key=float) and len(seen) == len(set(seen))
-    product = next(c for c in tools.list_channels().channels if c.name == "product")
+    product = next(c for c in tools.list_channels(ChannelsArgs()).channels if c.name == "product")
     assert len(seen) == product.messages
 
 
