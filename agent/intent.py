@@ -80,7 +80,8 @@ _CHANNEL_EVENT_WORDS: dict[ChannelEventKind, str] = {
 }
 # "who posted most in #x", "how many messages in #x in May", "most active in #x", "how many
 # people posted in #x" (not "how many people came to the meetup", nor "how many people wrote
-# about D3": the posting verb ends the question or opens its place or time)
+# about D3", which counts mentions, _MENTIONED: the posting verb ends the question or opens its
+# place or time)
 _COUNTING = re.compile(
     r"\bhow many (messages|posts)\b|\bnumber of (messages|posts)\b"
     r"|\b(posted|posts|wrote|writes|sent|talk(ed|s)?)\s+(the\s+)?most\b"
@@ -90,6 +91,33 @@ _COUNTING = re.compile(
     r"|chatted|spoke|been active|active)"
     r"(?=\s+(in|to|on|during|since|before|after|last|this|between|from|so far|overall)\b"
     r"|\s*[?.!]|$)",
+    re.I,
+)
+# A count of the messages that say a word: "who talked about D3 the most?", "how many
+# messages mention Tableau?", "how many times was Shiny mentioned?" (a count or ranking frame,
+# and the word or short phrase after a verb of saying, up to where the question's scope begins)
+_MENTION_FRAME = re.compile(
+    r"\bhow (many times|often)\b|\bhow many (messages|posts|people|members|users|persons"
+    r"|folks)\b|\bnumber of (messages|posts|mentions)\b|\bwho\b.{0,60}\b(most|often"
+    r"|frequently)\b",
+    re.I,
+)
+_TERM = (
+    r"[\"\u201c']?(?:(?:the|a|an)\s+)?(?P<{name}>[\w.+#/-]+(?:\s+[\w.+#/-]+){{0,2}}?)[\"\u201d']?"
+)
+_TERM_ENDS = (
+    r"(?=\s+(the most|most|more|in|on|during|since|before|after|last|this|by|from|so far"
+    r"|overall|than|ever|at all)\b|\s*[?.!,]|$)"
+)
+_MENTIONED = re.compile(
+    r"\b(mention(s|ed|ing)?|talk(s|ed|ing)? about|discuss(es|ed|ing)?|wr(ote|ites|iting) about"
+    r"|post(s|ed|ing)? about|(messages|posts|were|was) about|contain(s|ed|ing)?"
+    r"|(say|says|said|saying))\s+"
+    + _TERM.format(name="after")
+    + _TERM_ENDS
+    + r"|\b(was|were|is|are|has|have|did|does|do)\s+"
+    + _TERM.format(name="before")
+    + r"\s+(been\s+)?(mentioned|discussed|talked about|brought up|come up|came up|said)\b",
     re.I,
 )
 # about a person as a whole: "who is neerajt?", "tell me about @ann", "what is Kim's title?"
@@ -264,6 +292,7 @@ class Intent(BaseModel):
     history: list[ChannelEventKind] = []  # asks about channel events ("who renamed #x")
     latest_first: bool = False  # of those, the latest first ("who joined most recently?")
     counting: bool = False  # asks for message counts ("who posted most in #x")
+    mention: str | None = None  # of those, only messages saying this ("who mentioned D3 most?")
     ranks_channels: bool = False  # of those, asks which channel ("the busiest channel")
     about_person: bool = False  # "who is neerajt?": the one person named, and what they post
     person_field: PersonField | None = None  # of that person, one field: "what is Kim's title?"
@@ -321,7 +350,8 @@ def read_intent(
     asked = _squeezed(MONTH_WINDOW.sub(" ", topic)) if months else topic
     hints = [c for c in channels if not re.search(rf"#{re.escape(c)}(?![\w-])", question)]
     about_person = len(users) == 1 and bool(_ABOUT_PERSON.search(question))
-    counting = about_person or bool(_COUNTING.search(question))
+    mention = _mention(question)
+    counting = about_person or bool(_COUNTING.search(question)) or mention is not None
     reactions = bool(_REACTIONS.search(question))
     links = bool(_LINKS.search(question)) and not _ON_A_TOPIC.search(question)
     files = bool(_FILES_LISTED.match(asked))
@@ -346,6 +376,7 @@ def read_intent(
         history=history,
         latest_first=bool(history) and bool(_LATEST.search(question)),
         counting=counting,
+        mention=mention,
         about_person=about_person,
         person_field=next(
             (k for k, p in _PERSON_FIELDS.items() if about_person and p.search(question)), None
@@ -363,6 +394,14 @@ def read_intent(
         file_kind=_file_kind(asked) if files else None,
         ranks_sharers=files and bool(re.match(r"who\b.*\bmost\b", asked, re.I)),
     )
+
+
+def _mention(question: str) -> str | None:
+    """The word or phrase whose messages the question counts, if it counts them."""
+    if not _MENTION_FRAME.search(question):
+        return None
+    match = _MENTIONED.search(question)
+    return (match["after"] or match["before"]) if match else None
 
 
 def _squeezed(text: str) -> str:

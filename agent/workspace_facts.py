@@ -69,7 +69,8 @@ def plan(intent: Intent, step: int) -> list:
         kinds = {"kinds": intent.history}
         calls.append(call("channel_events", scope | person | latest | kinds, step))
     if intent.counting:
-        calls.append(call("message_counts", scope | person, step, len(calls)))
+        said = {"mentioning": intent.mention} if intent.mention else {}
+        calls.append(call("message_counts", scope | person | said, step, len(calls)))
     if intent.links:
         kind = {"link_type": intent.link_type} if intent.link_type else {}
         calls.append(call("top_links", scope | kind | {"limit": SHOWN_LINKS}, step, len(calls)))
@@ -369,13 +370,18 @@ def _event_point(event: ChannelEventInfo) -> Point:
 
 
 def _count_sentence(counts: CountResult, intent: Intent) -> str:
-    """ "403 messages from 31 people in #general; most from neerajt (124), micahstubbs (96)."""
+    """ "403 messages from 31 people in #general; most from neerajt (124), micahstubbs (96).",
+    "12 messages mentioning “tableau” from 7 people; most from …"."""
     scope = intent.scope_words()
     messages = plural(counts.total, "message")
+    if intent.mention:
+        messages += f" mentioning \u201c{intent.mention}\u201d"
     if intent.ranks_channels and len(intent.channels) != 1 and counts.channels:
         return _busiest_sentence(counts, scope)  # no one channel: the window alone
     if len(intent.users) == 1 and counts.people:
         return f"{counts.people[0].name} posted {messages}{scope}."
+    if counts.posters == 1 and counts.people:
+        return f"{messages}{scope}, all from {counts.people[0].name or counts.people[0].id}."
     posters = plural(counts.posters, "person", "people")
     ranking = ", ".join(f"{p.name or p.id} ({p.count})" for p in counts.people[:5])
     return f"{messages} from {posters}{scope}; most from {ranking}."

@@ -18,9 +18,11 @@ def message_counts(
     user_ids: Sequence[str] = (),
     since: datetime | None = None,
     until: datetime | None = None,
+    message_ids: Sequence[str] | None = None,
     limit: int,
 ) -> dict[str, Any]:
-    """Content messages (not joins, topic changes and other events) in the scope: `total`,
+    """Content messages (not joins, topic changes and other events) in the scope (of
+    `message_ids`, when given): `total`,
     how many people posted them (`posters`), and the `limit` most posting `people` and
     busiest `channels`, each {id, name, count}."""
     condition, params = where(
@@ -32,6 +34,9 @@ def message_counts(
             "until": ("m.created_at < %(until)s", until),
         },
     )
+    if message_ids is not None:
+        condition += " AND m.message_id = ANY(%(ids)s)"
+        params["ids"] = list(message_ids)
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(
             f"""SELECT m.channel_id, c.name AS channel, m.user_id,
@@ -49,6 +54,23 @@ def message_counts(
         "people": _ranked(rows, "user_id", "user", limit),
         "channels": _ranked(rows, "channel_id", "channel", limit),
     }
+
+
+def mention_candidates(conn: psycopg.Connection, forms: list[tuple[str, ...]]) -> list[str]:
+    """Content messages whose indexed words hold one of the word runs: every message that says
+    them, and some whose conversation does (the index holds both, ingest/context.py)."""
+    if not forms:
+        return []
+    query = " | ".join("(" + " <-> ".join(f"'{w}'" for w in form) + ")" for form in forms)
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT t.message_id FROM message_terms t JOIN message_metadata m "
+            "USING (workspace_id, message_id) "
+            "WHERE m.is_content AND t.terms @@ to_tsquery('simple', %s)",
+            [query],
+        )
+    ]
 
 
 def _ranked(rows: list[dict[str, Any]], key: str, name: str, limit: int) -> list[dict[str, Any]]:

@@ -218,6 +218,11 @@ class CountArgs(BaseModel):
     user: str | None = Field(None, description="Only this person's messages.")
     since: datetime | None = None
     until: datetime | None = None
+    mentioning: str | None = Field(
+        None,
+        description="Only messages containing this word or phrase (any case): 'who mentioned "
+        "Tableau most', 'how many messages mention D3'.",
+    )
     limit: int = Field(10, ge=1, le=100, description="How many people and channels to rank.")
 
 

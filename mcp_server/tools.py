@@ -13,11 +13,12 @@ from typing import Any, TypeVar
 
 import psycopg
 
-from db.activity import message_counts
+from db.activity import mention_candidates, message_counts
 from db.attachments import shared_files, top_links
 from db.channel_events import channel_events
 from db.channels import channel_summaries
 from db.message_reads import history_page, message_id_at, thread_ids
+from db.message_text import mention_forms, mentions
 from db.people import search_users, user_summary
 from db.reactions import reaction_window, reactions_by_message
 from db.stores import Stores
@@ -286,18 +287,29 @@ class WorkspaceTools:
     def message_counts(self, args: CountArgs) -> CountResult:
         """Counts of messages (not joins or other channel events): the total, how many people
         posted them, who posted most and the busiest channels, optionally for one channel, one
-        person and a time window. Use it for "who posted most in #x", "how many messages in #x
-        in May", "how many people posted in #x"."""
+        person, a time window and a word or phrase the messages contain. Use it for "who posted
+        most in #x", "how many messages in #x in May", "how many people posted in #x", "who
+        mentioned Tableau most"."""
         with self.stores.postgres.tenant(self.workspace_id) as conn:
+            said = self._mentioning(conn, args.mentioning) if args.mentioning else None
             counts = message_counts(
                 conn,
                 channel_ids=[lookup.channel_id(conn, args.channel)] if args.channel else [],
                 user_ids=lookup.user_ids(conn, [args.user]) if args.user else [],
                 since=args.since,
                 until=args.until,
+                message_ids=said,
                 limit=args.limit,
             )
         return CountResult.model_validate(counts)
+
+    def _mentioning(self, conn: psycopg.Connection, phrase: str) -> list[str]:
+        """The messages whose own text says `phrase`: the keyword index's candidates, read
+        from Chroma (the index also holds each message's conversation)."""
+        forms = mention_forms(phrase)
+        candidates = mention_candidates(conn, forms)
+        documents = self.stores.vectors.get(self.workspace_id, candidates)
+        return [i for i, record in documents.items() if mentions(record.document, forms)]
 
     @tool
     def top_links(self, args: LinksArgs) -> LinkList:

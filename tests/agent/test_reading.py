@@ -146,7 +146,7 @@ def test_pr_number_from_url_or_number():
         ("How many different members have been active in #sci since May?", False, [], True),
         # people counted, but not as posters: attendance, or posts on a topic
         ("How many people came to the meetup?", False, [], False),
-        ("How many people wrote about D3?", False, [], False),
+        ("How many people wrote about D3?", False, [], True),  # those whose messages say "D3"
     ],
 )
 def test_read_intent_routes_reactions_history_and_counts(question, reactions, history, counting):
@@ -297,3 +297,26 @@ def test_a_month_with_its_year_and_a_bare_year():
         datetime(2015, 1, 1, tzinfo=UTC),
         datetime(2016, 1, 1, tzinfo=UTC),
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "files", "kind", "mention"),
+    [
+        ("Which files were shared in #deploys?", True, None, None),
+        ("What PDFs did ann upload?", True, "PDF file", None),
+        ("Who shared the most spreadsheets?", True, "spreadsheet", None),
+        ("Which file converts time strings to dates?", False, None, None),  # a search
+        ("Who shared the PDF about the outage?", False, None, None),
+        ("Who talked about Kafka the most?", False, None, "Kafka"),
+        ("How many times was the staging cluster mentioned?", False, None, "staging cluster"),
+        ("How many messages mention “v2.14” in #deploys?", False, None, "v2.14"),
+        ("What did people say about Kafka?", False, None, None),  # no count asked: a search
+    ],
+)
+def test_file_listings_and_mention_counts_are_told_from_searches(
+    question: str, files: bool, kind: str | None, mention: str | None
+):
+    intent = read_intent(question, ["deploys"], {"ann": "U1"}, {}, NOW)
+    assert intent.files == files
+    assert (intent.file_kind.noun if intent.file_kind else None) == kind
+    assert intent.mention == mention and intent.counting == (mention is not None)

@@ -2,6 +2,7 @@
 checked against the export's JSON read here independently, not against the stores."""
 
 import json
+import re
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -388,3 +389,36 @@ def test_links_of_a_kind_nobody_shared_are_not_found(houston: Stores):
     assert not WorkspaceTools(houston, HOUSTON).top_links(LinksArgs(link_type="github_issue")).links
     result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
     assert not result.found and result.draft.summary == "No GitHub issue links were shared."
+
+
+def _says(message: dict, word: str) -> bool:
+    """Whether a message of the export says the word (singular or plural) in its text, its
+    link previews or its file, read here with a regular expression."""
+    shared = message.get("file") or {}
+    parts = [message.get("text", ""), shared.get("title") or "", shared.get("preview") or ""]
+    for unfurl in message.get("attachments", []):
+        parts += [unfurl.get(k) or "" for k in ("title", "text", "fallback")]
+    return bool(re.search(rf"(?<![a-z0-9]){word}s?(?![a-z0-9])", " ".join(parts).lower()))
+
+
+def test_mentions_are_counted_from_what_messages_say_not_their_context(houston: Stores):
+    content = [
+        m
+        for path in shared_export("houston-datavis").iterdir()
+        if path.is_dir()
+        for m in _export_messages(path.name)
+        if m.get("subtype") not in METADATA_SUBTYPES
+    ]
+    saying = Counter(m.get("user") for m in content if _says(m, "python"))
+    counts = WorkspaceTools(houston, HOUSTON).message_counts(CountArgs(mentioning="python"))
+    # the keyword index also holds each message's conversation: those would count 43
+    assert counts.total == sum(saying.values())
+    assert [(p.id, p.count) for p in counts.people[:2]] == saying.most_common(2)
+    question = "Who talked about Python the most?"
+    result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
+    assert result.draft.summary.startswith(
+        f"{counts.total} messages mentioning \u201cPython\u201d from {len(saying)} people; "
+        f"most from {counts.people[0].name} ({counts.people[0].count})"
+    )
+    none = WorkspaceTools(houston, HOUSTON).message_counts(CountArgs(mentioning="plot.ly.x"))
+    assert none.total == 0
