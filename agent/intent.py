@@ -13,6 +13,7 @@ ChannelFact = Literal["members", "channels", "created", "about", "membership"]
 ReactionRanking = Literal["emoji", "reactor"]
 Extreme = Literal["first", "last"]
 PersonField = Literal["title", "real_name"]
+Roster = Literal["people", "admins", "bots"]
 LinkType = Literal["github_pr", "github_issue", "jira", "google_doc"]
 
 # A pull request named in text: "PR 1234", "pull request #12", ".../pull/1234", "#1234" (also
@@ -127,6 +128,26 @@ _ABOUT_PERSON = re.compile(
     r"|\b(?:what|which)\s+is\s+@?[\w.-]+'s\s+(?:title|role|job|position|real name|full name)\b",
     re.I,
 )
+# What the people list answers: "how many members does the workspace have?", "who are the
+# admins?", "which bots are there?" (not "how many people came to the meetup")
+_WORKSPACE = r"(the|this|our)\s+(workspace|slack|team|community)"
+_ROSTERS: dict[Roster, re.Pattern] = {
+    "people": re.compile(
+        r"^\s*how many (members|people|users|folks|persons|accounts)\s+(are\s+there(\s+in\s+"
+        rf"{_WORKSPACE})?|are\s+(in|on)\s+{_WORKSPACE}|does\s+{_WORKSPACE}\s+have|do\s+we\s+have"
+        rf"|(are\s+)?(in|on)\s+{_WORKSPACE})\s*\??\s*$|\bhow big is {_WORKSPACE}",
+        re.I,
+    ),
+    "admins": re.compile(
+        r"\b(who|which\s+(people|members|users))\s+(are|is)\s+(the\s+)?(workspace\s+|slack\s+)?"
+        r"(admins?|administrators?|owners?)\b|\b(list|how many)\s+(the\s+)?admins\b",
+        re.I,
+    ),
+    "bots": re.compile(
+        r"\b(which|what|any|list(\s+the)?|how many)\s+bots\b|\bwho\s+(are|is)\s+(the\s+)?bots?\b",
+        re.I,
+    ),
+}
 # the one field of a person's profile asked for ("what is Kim's title?")
 _PERSON_FIELDS: dict[PersonField, re.Pattern] = {
     "title": re.compile(r"\b(title|role|job|position)\b", re.I),
@@ -233,7 +254,13 @@ _RANKS_CHANNELS = re.compile(
 # channel made?", "what is #general about?"; the channel must be what is counted, made or
 # described ("how many people in #general use R?", "who created the chart in #sci?" are about
 # something else).
-_CHANNELS_COUNTED = re.compile(r"\bhow many (slack )?channels\b|\bnumber of channels\b", re.I)
+_CHANNELS_COUNTED = re.compile(
+    r"\bhow many (slack )?channels\b|\bnumber of channels\b"
+    r"|^\s*(what|which) (slack )?channels (are there|exist|do we have|does "
+    rf"{_WORKSPACE} have)\b|\b(list|show)( me)? (all )?(the )?(slack )?channels\s*[?.!]?\s*$"
+    r"|^\s*(what|which) are (all )?the channels\s*[?.!]?\s*$",
+    re.I,
+)
 _MEMBERS = r"\bhow many (members|people|users|folks)"
 _MADE = r"(creat(ed|e|or|ion)|made|set up|started)"
 
@@ -302,6 +329,7 @@ class Intent(BaseModel):
     # asks what the channel list says: a channel's members, how many channels, who made one,
     # or which channels the one person named is in
     channel_facts: list[ChannelFact] = []
+    roster: Roster | None = None  # asks what the people list says: how many, admins, bots
     files: bool = False  # asks which files were shared (or how many, or who shared most)
     file_kind: FileKind | None = None  # of one kind: "which PDFs were shared?"
     ranks_sharers: bool = False  # of those, who shared most: "who shared the most files?"
@@ -391,6 +419,7 @@ def read_intent(
         if membership
         else ([] if counting else _channel_facts(question, channels)),
         files=files,
+        roster=next((k for k, p in _ROSTERS.items() if p.search(question)), None),
         file_kind=_file_kind(asked) if files else None,
         ranks_sharers=files and bool(re.match(r"who\b.*\bmost\b", asked, re.I)),
     )

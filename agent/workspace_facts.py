@@ -48,6 +48,7 @@ def asks(intent: Intent) -> bool:
         or intent.extreme is not None
         or intent.links
         or intent.files
+        or intent.roster is not None
     )
 
 
@@ -96,6 +97,7 @@ def answered(intent: Intent, outcomes: list[ToolOutcome]) -> bool:
         or bool(_extreme(intent, outcomes))
         or bool(done(outcomes, "top_links"))
         or bool(_file_lists(outcomes))
+        or (intent.roster is not None and bool(done(outcomes, "find_users")))
     )
 
 
@@ -109,6 +111,9 @@ def compose(intent: Intent, outcomes: list[ToolOutcome]) -> Draft:
     none: list[str] = []  # "No PDF files were shared in #general.": true, and nothing found
     sections: list[Section] = []
     lines += _channel_lines(intent, outcomes)
+    if intent.roster and (people := done(outcomes, "find_users")):
+        said, listed = _roster_sentence(intent, UserList.model_validate(people[0].data))
+        (lines if listed else none).append(said)
     if files := _file_lists(outcomes):
         told = [_file_point(f) for f in files[0].files]
         said = _files_sentence(intent, files[0], told, _person(intent, outcomes))
@@ -199,6 +204,27 @@ def _membership_line(person: UserInfo, channels: list[ChannelInfo]) -> str:
         return f"{name} is a member of no channel here."
     names = ", ".join(f"#{c.name}" for c in channels)
     return f"{name} is a member of {plural(len(channels), 'channel')}: {names}."
+
+
+def _roster_sentence(intent: Intent, people: UserList) -> tuple[str, bool]:
+    """ "The workspace has 71 members (1 deactivated, no bots).", "5 admins: ann, bob, …", or
+    "No bots are listed.", and whether anyone is."""
+    if intent.roster == "people":
+        gone = sum(u.is_deleted for u in people.users)
+        bots = sum(u.is_bot for u in people.users)
+        of = (
+            f" among the {len(people.users)} most active"
+            if people.total > len(people.users)
+            else ""
+        )
+        detail = f"{gone} deactivated, {plural(bots, 'bot') if bots else 'no bots'}{of}"
+        return f"The workspace has {plural(people.total, 'member')} ({detail}).", True
+    kind = "admin" if intent.roster == "admins" else "bot"
+    found = [u for u in people.users if (u.is_admin if kind == "admin" else u.is_bot)]
+    if not found:
+        return f"No {kind}s are listed.", False
+    names = ", ".join(u.display_name or u.name or u.user_id for u in found)
+    return f"{plural(len(found), kind)}: {names}.", True
 
 
 def _person(intent: Intent, outcomes: list[ToolOutcome]) -> UserInfo | None:

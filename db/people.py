@@ -79,23 +79,29 @@ def match_user(conn: psycopg.Connection, key: str) -> list[str]:
 
 
 _USER_SUMMARY = """SELECT u.user_id, u.name, u.real_name, u.display_name, u.title, u.is_bot,
-                          u.is_deleted,
+                          u.is_admin, u.is_deleted,
                           (SELECT count(*) FROM message_metadata m
                            WHERE m.user_id = u.user_id AND m.is_content) AS messages
                    FROM users u"""
 
 
-def search_users(conn: psycopg.Connection, query: str, limit: int) -> list[dict[str, Any]]:
-    """People whose handle, names, title or email contains `query`, most active first."""
+def search_users(
+    conn: psycopg.Connection, query: str, limit: int
+) -> tuple[list[dict[str, Any]], int]:
+    """The first `limit` people whose handle, names, title or email contains `query`, most
+    active first, and how many match in all."""
     pattern = f"%{query.strip().lstrip('@')}%"
+    matching = (
+        "u.user_id ILIKE %(p)s OR u.name ILIKE %(p)s OR u.display_name ILIKE %(p)s "
+        "OR u.real_name ILIKE %(p)s OR u.title ILIKE %(p)s OR u.email ILIKE %(p)s"
+    )
     with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(
-            f"""{_USER_SUMMARY}
-            WHERE u.user_id ILIKE %(p)s OR u.name ILIKE %(p)s OR u.display_name ILIKE %(p)s
-               OR u.real_name ILIKE %(p)s OR u.title ILIKE %(p)s OR u.email ILIKE %(p)s
-            ORDER BY messages DESC, u.user_id LIMIT %(n)s""",
+        rows = cur.execute(
+            f"{_USER_SUMMARY} WHERE {matching} ORDER BY messages DESC, u.user_id LIMIT %(n)s",
             {"p": pattern, "n": limit},
         ).fetchall()
+    total = conn.execute(f"SELECT count(*) FROM users u WHERE {matching}", {"p": pattern})
+    return rows, total.fetchone()[0]
 
 
 def user_summary(conn: psycopg.Connection, user_id: str) -> dict[str, Any] | None:

@@ -303,6 +303,7 @@ class UserInfo(BaseModel):
     display_name: str | None
     title: str | None
     is_bot: bool
+    is_admin: bool = False
     is_deleted: bool
     messages: int
 
@@ -311,6 +312,7 @@ class UserList(BaseModel):
     """People matching a query."""
 
     users: list[UserInfo]
+    total: int = Field(0, description="How many people match, listed or not.")
 
 
 class HistoryArgs(BaseModel):

@@ -212,10 +212,11 @@ class WorkspaceTools:
     @tool
     def find_users(self, args: UserArgs) -> UserList:
         """People whose handle, display name, real name, title or email contains the query,
-        most active first."""
+        most active first (admins and bots marked), and how many there are; an empty query
+        lists everyone."""
         with self.stores.postgres.tenant(self.workspace_id) as conn:
-            users = search_users(conn, args.query, args.limit)
-        return UserList(users=[UserInfo(**u) for u in users])
+            users, total = search_users(conn, args.query, args.limit)
+        return UserList(users=[UserInfo(**u) for u in users], total=total)
 
     @tool
     def get_user(self, user: str) -> UserInfo:

@@ -320,3 +320,22 @@ def test_file_listings_and_mention_counts_are_told_from_searches(
     assert intent.files == files
     assert (intent.file_kind.noun if intent.file_kind else None) == kind
     assert intent.mention == mention and intent.counting == (mention is not None)
+
+
+@pytest.mark.parametrize(
+    ("question", "roster", "channels_listed"),
+    [
+        ("How many members does the workspace have?", "people", False),
+        ("How many people are there?", "people", False),
+        ("How many people came to the meetup?", None, False),  # a search, never answered here
+        ("Who are the admins?", "admins", False),
+        ("Which bots are there?", "bots", False),
+        ("What channels are there?", None, True),
+        ("List all channels", None, True),
+        ("Which channels talk about deploys?", None, False),
+    ],
+)
+def test_what_the_people_and_channel_lists_answer(question, roster, channels_listed):
+    intent = read_intent(question, ["deploys"], {}, {}, NOW)
+    assert intent.roster == roster
+    assert ("channels" in intent.channel_facts) == channels_listed

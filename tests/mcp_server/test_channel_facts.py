@@ -422,3 +422,23 @@ def test_mentions_are_counted_from_what_messages_say_not_their_context(houston: 
     )
     none = WorkspaceTools(houston, HOUSTON).message_counts(CountArgs(mentioning="plot.ly.x"))
     assert none.total == 0
+
+
+def test_the_people_list_answers_how_many_admins_and_bots(houston: Stores):
+    users = json.loads((shared_export("houston-datavis") / "users.json").read_text())
+    admins = {u["name"] for u in users if u.get("is_admin")}
+    gone = sum(bool(u.get("deleted")) for u in users)
+    run = AgentRunner(houston).run
+    size = run(
+        HOUSTON, Request(task="answer", question="How many members does the workspace have?")
+    )
+    assert (
+        size.draft.summary
+        == f"The workspace has {len(users)} members ({gone} deactivated, no bots)."
+    )
+    listed = run(HOUSTON, Request(task="answer", question="Who are the admins?")).draft.summary
+    assert listed.startswith(f"{len(admins)} admins: ")
+    assert set(listed.removeprefix(f"{len(admins)} admins: ").rstrip(".").split(", ")) == admins
+    assert not any(u.get("is_bot") for u in users)
+    bots = run(HOUSTON, Request(task="answer", question="Which bots are there?"))
+    assert not bots.found and bots.draft.summary == "No bots are listed."
