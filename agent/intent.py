@@ -95,12 +95,14 @@ _COUNTING = re.compile(
     re.I,
 )
 # A count of the messages that say a word: "who talked about D3 the most?", "how many
-# messages mention Tableau?", "how many times was Shiny mentioned?" (a count or ranking frame,
-# and the word or short phrase after a verb of saying, up to where the question's scope begins)
+# messages mention Tableau?", "how many times was Shiny mentioned?", and who knows a subject
+# ("who is the expert on maps?", "who can help with D3?": those who talk of it, as expert
+# finding ranks people by the documents they wrote: Balog et al., 2006) — a count or ranking
+# frame, and the word or short phrase after a verb of saying, up to where the scope begins.
 _MENTION_FRAME = re.compile(
     r"\bhow (many times|often)\b|\bhow many (messages|posts|people|members|users|persons"
     r"|folks)\b|\bnumber of (messages|posts|mentions)\b|\bwho\b.{0,60}\b(most|often"
-    r"|frequently)\b",
+    r"|frequently)\b|^\s*who\b.{0,30}\b(knows?|experts?|help|ask)\b",
     re.I,
 )
 _TERM = (
@@ -113,7 +115,8 @@ _TERM_ENDS = (
 _MENTIONED = re.compile(
     r"\b(mention(s|ed|ing)?|talk(s|ed|ing)? about|discuss(es|ed|ing)?|wr(ote|ites|iting) about"
     r"|post(s|ed|ing)? about|(messages|posts|were|was) about|contain(s|ed|ing)?"
-    r"|(say|says|said|saying))\s+"
+    r"|(say|says|said|saying)|knows?(\s+(the\s+most|most|a\s+lot|best|anything))?\s+about"
+    r"|experts?\s+(on|in|at|about)|help(s)?(\s+(me|us))?\s+with|ask\s+about)\s+"
     + _TERM.format(name="after")
     + _TERM_ENDS
     + r"|\b(was|were|is|are|has|have|did|does|do)\s+"
@@ -177,6 +180,12 @@ _LINKS = re.compile(
     re.I,
 )
 _ON_A_TOPIC = re.compile(r"\b(about|regarding|related to|on the topic of)\b", re.I)
+# a digest of one subject, which a search finds wherever it was said: "summarise the discussion
+# about the data jam", "recap the conversation on the venue"
+_SUBJECT = re.compile(
+    rf"{_ON_A_TOPIC.pattern}|\b(discussions?|conversations?|threads?|debate)\s+(on|of|around)\b",
+    re.I,
+)
 _LINK_TYPES: dict[LinkType, re.Pattern] = {
     "github_pr": re.compile(r"\b(pull requests?|prs?)\b", re.I),
     "github_issue": re.compile(r"\bgithub\s+issues?\b|\bissues\b", re.I),
@@ -320,6 +329,7 @@ class Intent(BaseModel):
     latest_first: bool = False  # of those, the latest first ("who joined most recently?")
     counting: bool = False  # asks for message counts ("who posted most in #x")
     mention: str | None = None  # of those, only messages saying this ("who mentioned D3 most?")
+    ranks_people: bool = False  # asks who: "who talked about D3 the most?"
     ranks_channels: bool = False  # of those, asks which channel ("the busiest channel")
     about_person: bool = False  # "who is neerajt?": the one person named, and what they post
     person_field: PersonField | None = None  # of that person, one field: "what is Kim's title?"
@@ -395,7 +405,8 @@ def read_intent(
         pr_numbers=[int(n) for n in dict.fromkeys(PR_REFERENCE.findall(question))],
         urls=_URL.findall(question),
         window_terms=months,
-        digest=_asks_digest(question, asked, scoped=bool(channels or since or until)),
+        digest=_asks_digest(question, asked, scoped=bool(channels or since or until))
+        and not _SUBJECT.search(question),
         reactions=reactions,
         reaction_ranking=next(
             (k for k, p in _REACTION_RANKINGS.items() if reactions and p.search(question)), None
@@ -405,6 +416,7 @@ def read_intent(
         latest_first=bool(history) and bool(_LATEST.search(question)),
         counting=counting,
         mention=mention,
+        ranks_people=bool(re.match(r"\s*who\b", question, re.I)),
         about_person=about_person,
         person_field=next(
             (k for k, p in _PERSON_FIELDS.items() if about_person and p.search(question)), None

@@ -406,6 +406,12 @@ def _count_sentence(counts: CountResult, intent: Intent) -> str:
         return _busiest_sentence(counts, scope)  # no one channel: the window alone
     if len(intent.users) == 1 and counts.people:
         return f"{counts.people[0].name} posted {messages}{scope}."
+    if intent.mention and intent.ranks_people and counts.people:
+        top, rest = counts.people[0], counts.people[1:4]
+        then = ", ".join(f"{p.name or p.id} ({p.count})" for p in rest)
+        lead = f"{top.name or top.id} mentions \u201c{intent.mention}\u201d most{scope}: "
+        lead += f"{top.count} of {messages}"
+        return lead + (f"; then {then}." if then else ".")
     if counts.posters == 1 and counts.people:
         return f"{messages}{scope}, all from {counts.people[0].name or counts.people[0].id}."
     posters = plural(counts.posters, "person", "people")

@@ -311,6 +311,8 @@ def test_a_month_with_its_year_and_a_bare_year():
         ("How many times was the staging cluster mentioned?", False, None, "staging cluster"),
         ("How many messages mention “v2.14” in #deploys?", False, None, "v2.14"),
         ("What did people say about Kafka?", False, None, None),  # no count asked: a search
+        ("Who is the expert on Kafka?", False, None, "Kafka"),  # who talks of it
+        ("Who can help with the deploy script?", False, None, "deploy script"),
     ],
 )
 def test_file_listings_and_mention_counts_are_told_from_searches(
@@ -339,3 +341,15 @@ def test_what_the_people_and_channel_lists_answer(question, roster, channels_lis
     intent = read_intent(question, ["deploys"], {}, {}, NOW)
     assert intent.roster == roster
     assert ("channels" in intent.channel_facts) == channels_listed
+
+
+@pytest.mark.parametrize(
+    ("question", "digest"),
+    [
+        ("Summarise #deploys last week", True),
+        ("Summarize the discussion about the outage", False),  # a subject: searched for
+        ("Give me a recap of the conversation on the venue", False),
+    ],
+)
+def test_a_digest_of_one_subject_is_a_search(question, digest):
+    assert read_intent(question, ["deploys"], {}, {}, NOW).digest == digest
