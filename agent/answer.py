@@ -105,17 +105,18 @@ def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
         searches += [_search_args(f"PR {n}", intent, context.top_k) for n in intent.pr_numbers]
         searches += [_search_args(url, intent, context.top_k) for url in intent.urls]
         calls = [call("semantic_search", args, 2, n) for n, args in enumerate(searches)]
-        if intent.reactions:
+        if intent.reactions and intent.reaction_ranking != "message_reactors":
             calls.append(call("reactions_for", _reaction_args(intent), 2, len(calls)))
         return calls
     relaxed = _relaxed_search_args(intent, context.top_k) if intent.channel_hints else None
     if relaxed and not relevant_hits(outcomes) and relaxed not in [o.args for o in searched]:
         return [call("semantic_search", relaxed, 3)]
     if not [o for o in outcomes if o.name in ("get_thread", "channel_history")]:
-        return [
-            call(name, args, 3, n)
-            for n, (name, args) in enumerate(_conversations(relevant_hits(outcomes)))
-        ]
+        hits = relevant_hits(outcomes)
+        calls = [call(name, args, 3, n) for n, (name, args) in enumerate(_conversations(hits))]
+        if intent.reaction_ranking == "message_reactors" and hits:  # who reacted to the best
+            calls.append(call("reactions_for", {"message_id": hits[0].message_id}, 3, len(calls)))
+        return calls
     return []
 
 
@@ -136,6 +137,11 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
             summary=ranked,
             sections=[Section(title="Most reacted", points=points)] if points else [],
         )
+    if intent and intent.reaction_ranking == "message_reactors":
+        if (one := reaction_facts.reacted_message(outcomes)) is not None:
+            told = reaction_facts.reactors_point(one, outcomes)
+            section = Section(title="Reactions", points=[told])
+            return Draft(found=True, summary=told.text, sections=[section])
     question = asked(request.question)
     # "march" of "in March 2016": every message searched is in March, so a month no message
     # says is no sign of a topic the workspace never discussed

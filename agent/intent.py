@@ -10,7 +10,7 @@ from agent.dates import MONTH_WINDOW, WEEK_OF_MONTH, window_in, window_words
 from db.models import ChannelEventKind
 
 ChannelFact = Literal["members", "channels", "created", "about", "membership"]
-ReactionRanking = Literal["emoji", "reactor"]
+ReactionRanking = Literal["message", "total", "emoji", "reactor", "message_reactors"]
 Extreme = Literal["first", "last"]
 PersonField = Literal["title", "real_name"]
 Roster = Literal["people", "admins", "bots"]
@@ -36,15 +36,31 @@ _HAPPENED = re.compile(
     r"(?:happen(?:ed|ing)|discussed|talked about|said|shared|posted|going on|new)\s*$",
     re.I,
 )
+_POSTS = r"(message|post|update|announcement|comment|thing)s?\b"
 # emoji reactions, not "how did Oleg react to the rewording"
 _REACTIONS = re.compile(
     r"\breactions?\b|\breacted\s+(with|to\s+(the\s+)?most)|\bmost[- ]reacted|\bemoji"
-    r"|\bbookmark|:[a-z0-9_+-]+:|\bthumbs?[- ]up\b|\breacts?\s+(the\s+)?most\b",
+    r"|\bbookmark|:[a-z0-9_+-]+:|\bthumbs?[- ]up\b|\breacts?\s+(the\s+)?most\b"
+    rf"|\bwho\s+reacted\b|\bmost\s+(popular|liked|loved|upvoted)\s+{_POSTS}|\bmost[- ]liked\b",
     re.I,
 )
-# a ranking of reactions rather than of messages: "which emoji is used most?", "who reacts
-# the most?", "who gave the most :tada: reactions?"
+# What a reactions question asks for: the message that drew most ("which post got the most
+# reactions?", "the most liked message"), how many were given, which emoji is used most ("which
+# emoji is used most?"), who reacts most ("who gave the most :tada: reactions?"), or who reacted
+# to one message ("who reacted to jkim's message about the talk?"); the first that matches
 _REACTION_RANKINGS: dict[ReactionRanking, re.Pattern] = {
+    "message": re.compile(
+        rf"\b(which|what)\s+([\w'-]+\s+){{0,3}}{_POSTS}.{{0,50}}\b(most|highest)\b"
+        rf"|\bmost\s+(popular|liked|loved|upvoted|reacted(\s*-?\s*to)?)\s+{_POSTS}"
+        r"|\bmost[- ]liked\b|\bwhat\s+(got|drew|received)\s+the\s+most\b",
+        re.I,
+    ),
+    "total": re.compile(r"\bhow many\s+([\w:+-]+\s+)?reactions\b|\bnumber of reactions\b", re.I),
+    "message_reactors": re.compile(
+        r"\bwho\s+reacted\s+to\b|\b(what|which)\s+(reactions|emoji)\s+did\b"
+        r"|\breactions\s+(on|to)\s+@?[\w.-]+'s\b",
+        re.I,
+    ),
     "emoji": re.compile(
         r"\b(which|what)\s+(emoji|emojis|reaction emoji)\b"
         r"|\b(most|popular|common|favou?rite)\b.{0,30}\bemoji|\bemoji\b.{0,30}\b(most|popular)\b",

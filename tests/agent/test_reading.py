@@ -229,7 +229,7 @@ def test_what_the_channel_list_answers(question: str, facts: list[str]):
         ("Which emoji is used most in reactions?", "emoji", None),
         ("Who reacted with :+1: most often?", "reactor", "+1"),
         ("Who gives the most reactions in #general?", "reactor", None),
-        ("What got the most thumbs up in March?", None, "+1"),  # messages, ranked
+        ("What got the most thumbs up in March?", "message", "+1"),  # the message that did
         ("Who reacted with :tada: to the launch?", None, "tada"),  # one message's reactors
     ],
 )
@@ -353,3 +353,22 @@ def test_what_the_people_and_channel_lists_answer(question, roster, channels_lis
 )
 def test_a_digest_of_one_subject_is_a_search(question, digest):
     assert read_intent(question, ["deploys"], {}, {}, NOW).digest == digest
+
+
+@pytest.mark.parametrize(
+    ("question", "ranking"),
+    [
+        ("Which message got the most reactions in #deploys?", "message"),
+        ("What was the most popular post last week?", "message"),
+        ("Which post had the most emoji reactions?", "message"),  # a post, not an emoji
+        ("How many reactions were given in #deploys?", "total"),
+        ("Who reacted to ann's message about the outage?", "message_reactors"),
+        ("Which emoji is used most?", "emoji"),
+        ("Who reacts the most?", "reactor"),
+        ("How did ann react to the rewording?", None),  # not emoji reactions
+        ("What is the most popular charting library?", None),  # popular, not reacted to
+    ],
+)
+def test_what_a_reactions_question_asks_for(question, ranking):
+    intent = read_intent(question, ["deploys"], {"ann": "U1"}, {}, NOW)
+    assert intent.reaction_ranking == ranking

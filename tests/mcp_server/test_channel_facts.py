@@ -448,3 +448,42 @@ def test_the_people_list_answers_how_many_admins_and_bots(houston: Stores):
     assert not any(u.get("is_bot") for u in users)
     bots = run(HOUSTON, Request(task="answer", question="Which bots are there?"))
     assert not bots.found and bots.draft.summary == "No bots are listed."
+
+
+def _reaction_total(message: dict) -> int:
+    return sum(r["count"] for r in message.get("reactions", []))
+
+
+def test_the_most_reacted_message_and_the_reactions_given(houston: Stores):
+    general = _content("general")
+    top = max(general, key=lambda m: (_reaction_total(m), -float(m["ts"])))
+    run = AgentRunner(houston).run
+    asked = run(
+        HOUSTON, Request(task="answer", question="Which post got the most reactions in #general?")
+    )
+    day = datetime.fromtimestamp(float(top["ts"]), UTC)
+    assert asked.draft.summary.startswith("The message with the most reactions in #general: ")
+    assert f"'s message on {day:%Y-%m-%d}" in asked.draft.summary
+    assert asked.draft.summary.endswith(f"({_reaction_total(top)} reactions in all).")
+    assert asked.citations[0].ts == top["ts"]
+    meetup = [m for m in _export_messages("meetup-") if m.get("reactions")]
+    total = sum(_reaction_total(m) for m in meetup)
+    counted = run(
+        HOUSTON, Request(task="answer", question="How many reactions were given in #meetup-?")
+    )
+    assert counted.draft.summary.startswith(
+        f"{total} reactions were given in #meetup-; most used: "
+    )
+
+
+def test_who_reacted_to_one_message_by_name(houston: Stores):
+    users = json.loads((shared_export("houston-datavis") / "users.json").read_text())
+    names = {u["id"]: u["name"] for u in users}
+    (killing,) = [m for m in _export_messages("meetup-") if "is killing it" in m.get("text", "")]
+    question = "Who reacted to jkim's message saying perimosocordiae is killing it?"
+    result = AgentRunner(houston).run(HOUSTON, Request(task="answer", question=question))
+    assert result.found and result.citations[0].ts == killing["ts"]
+    told = dict(re.findall(r":([\w+-]+): \d+ \(([^)]*)\)", result.draft.summary))
+    assert {emoji: set(people.split(", ")) for emoji, people in told.items()} == {
+        r["name"]: {names[u] for u in r["users"]} for r in killing["reactions"]
+    }
