@@ -30,6 +30,20 @@ TOOLS = ("channel_events", "message_counts", "channel_history", "top_links", "li
 SHOWN_EVENTS = 12  # in the summary; every event is listed below it
 SHOWN_LINKS = 5
 SHOWN_FILES = 10
+# an event of each kind as a noun: "No rename is recorded in #sci."
+_EVENT_NOUNS = {
+    "renamed": "rename",
+    "topic": "topic change",
+    "purpose": "purpose change",
+    "archived": "archive",
+    "unarchived": "unarchive",
+    "joined": "join",
+    "left": "leave",
+    "pinned": "pin",
+    "unpinned": "unpin",
+    "integration_added": "integration added",
+    "integration_removed": "integration removed",
+}
 _LINK_TYPE_WORDS = {
     "github_pr": "GitHub pull request",
     "github_issue": "GitHub issue",
@@ -76,9 +90,9 @@ def plan(intent: Intent, step: int) -> list:
         kind = {"link_type": intent.link_type} if intent.link_type else {}
         calls.append(call("top_links", scope | kind | {"limit": SHOWN_LINKS}, step, len(calls)))
     if intent.files:
-        kind = {"filetypes": intent.file_kind.types} if intent.file_kind else {}
+        types = {"filetypes": intent.file_kind.types} if intent.file_kind else {}
         listed = {"limit": SHOWN_FILES}
-        calls.append(call("list_files", scope | person | kind | listed, step, len(calls)))
+        calls.append(call("list_files", scope | person | types | listed, step, len(calls)))
     if "membership" in intent.channel_facts:
         calls.append(call("list_channels", {"member": intent.users[0]}, step, len(calls)))
     if intent.extreme and "channel" in scope:
@@ -90,7 +104,7 @@ def plan(intent: Intent, step: int) -> list:
 def answered(intent: Intent, outcomes: list[ToolOutcome]) -> bool:
     """Whether the calls found something to answer with (else the question is searched)."""
     return (
-        bool(_events(outcomes))
+        bool(done(outcomes, "channel_events"))
         or any(c.total for c in _counts(outcomes))
         or bool(_channel_lines(intent, outcomes))
         or (intent.about_person and _person(intent, outcomes) is not None)
@@ -145,6 +159,9 @@ def compose(intent: Intent, outcomes: list[ToolOutcome]) -> Draft:
         lines.append(_events_lead(intent, outcomes, len(told)) + shown)
         lines[-1] += f"; and {more} more." if more > 0 else "."
         sections.append(Section(title="Channel history", points=told))
+    elif done(outcomes, "channel_events"):
+        asked = " or ".join(_EVENT_NOUNS[k] for k in intent.history)
+        none.append(f"No {asked} is recorded{intent.scope_words()}.")
     return Draft(found=bool(lines), summary=" ".join(lines + none), sections=sections)
 
 

@@ -101,7 +101,7 @@ def search_users(
             {"p": pattern, "n": limit},
         ).fetchall()
     total = conn.execute(f"SELECT count(*) FROM users u WHERE {matching}", {"p": pattern})
-    return rows, total.fetchone()[0]
+    return rows, (total.fetchone() or (0,))[0]
 
 
 def user_summary(conn: psycopg.Connection, user_id: str) -> dict[str, Any] | None:

@@ -487,3 +487,16 @@ def test_who_reacted_to_one_message_by_name(houston: Stores):
     assert {emoji: set(people.split(", ")) for emoji, people in told.items()} == {
         r["name"]: {names[u] for u in r["users"]} for r in killing["reactions"]
     }
+
+
+def test_history_that_never_happened_is_said_and_not_found(houston: Stores):
+    sci = _export_messages("sci")
+    assert not [m for m in sci if m.get("subtype") in ("channel_name", "channel_archive")]
+    run = AgentRunner(houston).run
+    for question, summary in {
+        "Has #sci ever been renamed?": "No rename is recorded in #sci.",
+        "When was #sci archived?": "No archive is recorded in #sci.",
+    }.items():
+        result = run(HOUSTON, Request(task="answer", question=question))
+        assert not result.found and result.draft.summary == summary
+        assert "semantic_search" not in {u.name for u in result.tool_calls}
