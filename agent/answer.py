@@ -114,8 +114,10 @@ def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
     if not [o for o in outcomes if o.name in ("get_thread", "channel_history")]:
         hits = relevant_hits(outcomes)
         calls = [call(name, args, 3, n) for n, (name, args) in enumerate(_conversations(hits))]
-        if intent.reaction_ranking == "message_reactors" and hits:  # who reacted to the best
-            calls.append(call("reactions_for", {"message_id": hits[0].message_id}, 3, len(calls)))
+        if intent.reaction_ranking == "message_reactors" and hits:
+            # "who reacted to …" presumes someone did: the best hit that drew reactions
+            reacted = next((h for h in hits[:RELATED_SHOWN] if h.reactions), hits[0])
+            calls.append(call("reactions_for", {"message_id": reacted.message_id}, 3, len(calls)))
         return calls
     return []
 
@@ -157,7 +159,8 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
         addressing = _addressing(hits, evidence, weights, context.word_vectors, said)
         hits = addressing and addressing + [hit for hit in hits if hit not in addressing]
     if not hits and not reacted:
-        return _not_found(unheard, related)
+        history = workspace_facts.unrecorded(intent, outcomes) if intent else None
+        return _not_found(unheard, related, history)
     # a "Thanks!" or an emoji tells a reader nothing: its conversation is quoted from its other hits
     hits = [hit for hit in hits if not says_nothing(hit.text)] or hits
     sections: list[Section] = []
@@ -309,10 +312,11 @@ def _word_weights(outcomes: list[ToolOutcome], question: Asked) -> dict[str, flo
     return {w: weight for w, weight in weights.items() if w not in question.type_words}
 
 
-def _not_found(unheard: list[str], related: list[SearchHit]) -> Draft:
-    """Says plainly that nothing answers; the nearest messages, if any, only as related."""
-    summary = "I found nothing in this workspace that answers this question."
-    if unheard:
+def _not_found(unheard: list[str], related: list[SearchHit], history: str | None = None) -> Draft:
+    """Says plainly that nothing answers (and that the channel history asked for holds no
+    such event); the nearest messages, if any, only as related."""
+    summary = history or "I found nothing in this workspace that answers this question."
+    if unheard and not history:
         named = ", ".join(f"\u201c{w}\u201d" for w in unheard)
         summary += f" No message mentions {named}."
     sections = []

@@ -104,7 +104,7 @@ def plan(intent: Intent, step: int) -> list:
 def answered(intent: Intent, outcomes: list[ToolOutcome]) -> bool:
     """Whether the calls found something to answer with (else the question is searched)."""
     return (
-        bool(done(outcomes, "channel_events"))
+        bool(_events(outcomes))
         or any(c.total for c in _counts(outcomes))
         or bool(_channel_lines(intent, outcomes))
         or (intent.about_person and _person(intent, outcomes) is not None)
@@ -159,10 +159,16 @@ def compose(intent: Intent, outcomes: list[ToolOutcome]) -> Draft:
         lines.append(_events_lead(intent, outcomes, len(told)) + shown)
         lines[-1] += f"; and {more} more." if more > 0 else "."
         sections.append(Section(title="Channel history", points=told))
-    elif done(outcomes, "channel_events"):
-        asked = " or ".join(_EVENT_NOUNS[k] for k in intent.history)
-        none.append(f"No {asked} is recorded{intent.scope_words()}.")
     return Draft(found=bool(lines), summary=" ".join(lines + none), sections=sections)
+
+
+def unrecorded(intent: Intent, outcomes: list[ToolOutcome]) -> str | None:
+    """ "No rename is recorded in #sci.", when the channel history asked for holds no such
+    event (the question is then searched; this is said if the search answers nothing)."""
+    if not intent.history or not done(outcomes, "channel_events") or _events(outcomes):
+        return None
+    asked = " or ".join(_EVENT_NOUNS[k] for k in intent.history)
+    return f"No {asked} is recorded{intent.scope_words()}."
 
 
 def _events_lead(intent: Intent, outcomes: list[ToolOutcome], shown: int) -> str:
