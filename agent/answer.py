@@ -24,7 +24,6 @@ from db.message_text import says_nothing
 from mcp_server.contracts import (
     HistoryResult,
     MessageRef,
-    ReactionsResult,
     SearchHit,
     SearchResult,
     ThreadResult,
@@ -42,6 +41,7 @@ WEAK = 0.25  # with a shared content word (0.15 let "configure" find "config cha
 # draws a short message away from a short question: "the incident" vs dave's incident post 0.14)
 EXACT = 0.15  # with an exact term (PR number, error code) matched literally
 THREADS_TO_OPEN = 3
+RANKED_POOL = 30  # messages searched for a ranking among those on a subject
 RELATED_SHOWN = 3  # nearest messages listed under an answer that was not found
 ALSO_SHOWN = 0.7  # a further conversation is quoted when its hit scores this share of the best
 # A hit answers a question when the mean of its similarity to the question and its
@@ -101,11 +101,18 @@ def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
             return []
     searched = [o for o in outcomes if o.name == "semantic_search"]
     if not searched:
-        searches = [_search_args(intent.topic, intent, context.top_k)]
+        # a ranking among the messages on a subject ranks all that the search finds
+        ranked = intent.reaction_ranking == "message" and intent.on_topic
+        searches = [_search_args(intent.topic, intent, RANKED_POOL if ranked else context.top_k)]
         searches += [_search_args(f"PR {n}", intent, context.top_k) for n in intent.pr_numbers]
         searches += [_search_args(url, intent, context.top_k) for url in intent.urls]
         calls = [call("semantic_search", args, 2, n) for n, args in enumerate(searches)]
-        if intent.reactions and intent.reaction_ranking != "message_reactors":
+        # a message ranked among those on a subject is ranked among the hits
+        if (
+            intent.reactions
+            and intent.reaction_ranking != "message_reactors"
+            and not (intent.reaction_ranking == "message" and intent.on_topic)
+        ):
             calls.append(call("reactions_for", _reaction_args(intent), 2, len(calls)))
         return calls
     relaxed = _relaxed_search_args(intent, context.top_k) if intent.channel_hints else None
@@ -131,14 +138,17 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
     if intent and workspace_facts.asks(intent) and workspace_facts.answered(intent, outcomes):
         return workspace_facts.compose(intent, outcomes)
     related = relevant_hits(outcomes)
-    reacted = _most_reacted(outcomes)
-    if intent and (ranked := reaction_facts.ranking(intent, outcomes)):
+    reacted = reaction_facts.most_reacted(intent, outcomes, related)
+    if intent and (ranked := reaction_facts.ranking(intent, outcomes, related)):
         points = [quote_point(m) for m in reacted[:3]]
         return Draft(
             found=True,
             summary=ranked,
             sections=[Section(title="Most reacted", points=points)] if points else [],
         )
+    if intent and intent.reaction_ranking == "message" and intent.on_topic:
+        unreacted = "None of the messages I found on that subject drew reactions."
+        return _not_found([], related, unreacted if related else None)
     if intent and intent.reaction_ranking == "message_reactors":
         if (one := reaction_facts.reacted_message(outcomes)) is not None:
             told = reaction_facts.reactors_point(one, outcomes)
@@ -366,14 +376,6 @@ def _conversation_messages(outcomes: list[ToolOutcome]) -> dict[str, list[Messag
             kept = near[:CONTEXT_MESSAGES]
             found.setdefault(page[0].message_id, near if ends_asking(kept[-1].text) else kept)
     return found
-
-
-def _most_reacted(outcomes: list[ToolOutcome]) -> list[MessageRef]:
-    return [
-        m
-        for o in done(outcomes, "reactions_for")
-        for m in ReactionsResult.model_validate(o.data).top_messages
-    ]
 
 
 def _digest(intent: Intent, context: AgentContext) -> Request:

@@ -83,8 +83,12 @@ _EVENT_WORDS: dict[ChannelEventKind, str] = {
     "pinned": r"(?<!un)pinned\b|\bpins?\b",
     "unpinned": r"\bunpin\w*",
     "integration_added": r"\bintegrations?\b|\b(bot|app)s?\s+(was\s+|were\s+)?(added|installed)\b",
-    # joining the workspace (its first channels), with no channel named
-    "joined": r"\bjoin(ed|s)?\s+(the\s+)?(workspace|slack|team|community|group)\b"
+    # joining the workspace (its first channels), with no channel named: a join that happened
+    # ("joined", "did X join", "the last to join"), not one wished for ("to get people to join
+    # the Slack")
+    "joined": r"\bjoin(ed|s)\s+(the\s+)?(workspace|slack|team|community|group)\b"
+    r"|\bdid\s+(\S+\s+){1,3}?join\s+(the\s+)?(workspace|slack|team|community|group)\b"
+    r"|\b(first|last|latest|newest)\s+(\w+\s+)?to\s+join\b"
     r"|\bjoined\s+(most\s+)?(recently|last|latest)\b|\b(newest|latest|most recent)\s+members?\b",
 }
 # the latest event first: "who joined most recently?", "when was #x last renamed?"
@@ -144,7 +148,8 @@ _MENTIONED = re.compile(
 _ABOUT_PERSON = re.compile(
     r"^\s*(?:who\s+is|who's|who\s+was|tell\s+me\s+about|what\s+do\s+(?:you|we)\s+know\s+about)"
     r"\s+@?[\w.-]+(?:\s+[A-Z][\w.-]*)?\s*\??\s*$"
-    r"|\b(?:what|which)\s+is\s+@?[\w.-]+'s\s+(?:title|role|job|position|real name|full name)\b",
+    r"|\b(?:what|which)(?:\s+is|'s)\s+@?[\w.-]+'s\s+(?:(?:job\s+)?title|role|job|position"
+    r"|real name|full name)\b",
     re.I,
 )
 # What the people list answers: "how many members does the workspace have?", "who are the
@@ -196,6 +201,13 @@ _LINKS = re.compile(
     re.I,
 )
 _ON_A_TOPIC = re.compile(r"\b(about|regarding|related to|on the topic of)\b", re.I)
+# the subject of a ranking among messages: "the data jam" of "which message about the data jam
+# got the most reactions?"
+_SUBJECT_RANKED = re.compile(
+    _ON_A_TOPIC.pattern + r"\s+(?P<subject>.+?)(?=\s+(got|gets|get|drew|draws|received|had|has"
+    r"|have|was|were|is|are|with|that|which|in|during|since|from)\b|\s*[?.!,]|$)",
+    re.I,
+)
 # a digest of one subject, which a search finds wherever it was said: "summarise the discussion
 # about the data jam", "recap the conversation on the venue"
 _SUBJECT = re.compile(
@@ -222,7 +234,10 @@ _FILES_LISTED = re.compile(
     r"(anyone|anybody|someone|somebody|people)|who)"
     rf"(\s+{_SHARED})?(\s+(all|the|a|an|any|most|some|of))*(\s+[\w-]+)?\s+{_FILE_NOUNS}"
     r"(\s+(were|was|have been|has been|got|did|does|do|has|have|are|is|been))*"
-    rf"(\s+{_SHARED})?(\s+(by|in|from|on|to|here|channel|so far|recently|ever|the most|most))*$",
+    r"(\s+(anyone|anybody|someone|somebody|people|we|you|they))?"
+    rf"(\s+{_SHARED})?(\s+(by|in|from|on|to|here|channel|so far|recently|ever|the most|most))*"
+    # a second question about the same files: "who uploaded a PDF, and when?"
+    r"((\s*,\s*|\s+)and\s+(what|which|when|where|who|whom|by whom|how)\b[^,]*)?$",
     re.I,
 )
 
@@ -341,6 +356,9 @@ class Intent(BaseModel):
     emoji: str | None = None
     # asks which emoji or who reacts most, not which message got reactions
     reaction_ranking: ReactionRanking | None = None
+    # a ranking among the messages on a subject, which a search finds: "which message about the
+    # talk got the most reactions?", "links about maps"
+    on_topic: bool = False
     history: list[ChannelEventKind] = []  # asks about channel events ("who renamed #x")
     latest_first: bool = False  # of those, the latest first ("who joined most recently?")
     counting: bool = False  # asks for message counts ("who posted most in #x")
@@ -407,7 +425,13 @@ def read_intent(
     mention = _mention(question)
     counting = about_person or bool(_COUNTING.search(question)) or mention is not None
     reactions = bool(_REACTIONS.search(question))
-    links = bool(_LINKS.search(question)) and not _ON_A_TOPIC.search(question)
+    on_topic = bool(_ON_A_TOPIC.search(question))
+    reaction_ranking = next(
+        (k for k, p in _REACTION_RANKINGS.items() if reactions and p.search(question)), None
+    )
+    if reaction_ranking == "message" and (ranked := _SUBJECT_RANKED.search(topic)):
+        topic = ranked["subject"]  # searched for: the ranking is of what the search finds
+    links = bool(_LINKS.search(question)) and not on_topic
     files = bool(_FILES_LISTED.match(asked))
     history = _history_kinds(question, hints != channels or "channel" in question.lower())
     membership = len(users) == 1 and bool(_MEMBERSHIP.match(asked))
@@ -424,10 +448,9 @@ def read_intent(
         digest=_asks_digest(question, asked, scoped=bool(channels or since or until))
         and not _SUBJECT.search(question),
         reactions=reactions,
-        reaction_ranking=next(
-            (k for k, p in _REACTION_RANKINGS.items() if reactions and p.search(question)), None
-        ),
+        reaction_ranking=reaction_ranking,
         emoji=_emoji_in(question),
+        on_topic=on_topic,
         history=history,
         latest_first=bool(history) and bool(_LATEST.search(question)),
         counting=counting,

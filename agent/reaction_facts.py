@@ -6,27 +6,45 @@ from agent.contracts import Claim, Point
 from agent.intent import Intent
 from agent.playbook import done, one_line, plural
 from agent.toolbox import ToolOutcome
-from mcp_server.contracts import MessageRef, ReactionsResult, UserList
+from mcp_server.contracts import MessageRef, ReactionsResult, SearchHit, UserList
 
 SHOWN = 5  # emoji or people named in the answer
 
 
-def ranking(intent: Intent, outcomes: list[ToolOutcome]) -> str | None:
+def most_reacted(
+    intent: Intent | None, outcomes: list[ToolOutcome], found: list[SearchHit]
+) -> list[MessageRef]:
+    """The messages that drew most reactions, most first: in the question's scope, or, when it
+    ranks the messages on a subject ("which message about the talk got the most reactions?"),
+    those of the messages the search found (`found`) that drew any."""
+    if intent is not None and intent.on_topic:
+        return sorted((m for m in found if m.reactions), key=lambda m: -m.reactions)
+    return [
+        m
+        for o in done(outcomes, "reactions_for")
+        for m in ReactionsResult.model_validate(o.data).top_messages
+    ]
+
+
+def ranking(intent: Intent, outcomes: list[ToolOutcome], found: list[SearchHit]) -> str | None:
     """The ranking the question asks for, in a sentence; None when it asks for none or no
     reaction is in the scope."""
     if intent.reaction_ranking is None:
         return None
+    if intent.reaction_ranking == "message":
+        if not (top := most_reacted(intent, outcomes, found)):
+            return None
+        kind = f":{intent.emoji}: reactions" if intent.emoji else "reactions"
+        of = "Of the messages on that subject, the one" if intent.on_topic else "The message"
+        return (
+            f"{of} with the most {kind}{intent.scope_words()}: "
+            f"{_said(top[0], where=not intent.channels)} ({plural(top[0].reactions, 'reaction')}"
+            " in all)."
+        )
     results = [ReactionsResult.model_validate(o.data) for o in done(outcomes, "reactions_for")]
     scope = intent.scope_words()
     given = f":{intent.emoji}: reactions" if intent.emoji else "Reactions"
     for result in results:
-        if intent.reaction_ranking == "message" and result.top_messages:
-            top = result.top_messages[0]
-            kind = f":{intent.emoji}: reactions" if intent.emoji else "reactions"
-            return (
-                f"The message with the most {kind}{scope}: {_said(top, where=not intent.channels)}"
-                f" ({plural(top.reactions, 'reaction')} in all)."
-            )
         if intent.reaction_ranking == "total" and result.reactions:
             total = sum(r.count for r in result.reactions)
             counts = ", ".join(f":{r.emoji}: {r.count}" for r in result.reactions[:SHOWN])

@@ -139,6 +139,10 @@ def test_pr_number_from_url_or_number():
         # "in the meetup" may be the channel or the word: a common event word needs #meetup
         ("Does the joined date in the meetup data mean our group?", False, [], False),
         ("Who joined the meetup channel?", False, ["joined"], False),
+        # joining the workspace: a join that happened, not one wished for
+        ("When did timabram first join the Slack workspace?", False, ["joined"], False),
+        ("Who was the last person to join the team?", False, ["joined"], False),
+        ("What pun was used to get people to join the Slack?", False, [], False),
         ("Which integrations were added?", False, ["integration_added"], False),
         ("Who posted the most in #tools?", False, [], True),
         ("How many messages were posted in #sci?", False, [], True),
@@ -244,6 +248,7 @@ def test_a_reaction_question_may_rank_emoji_or_people(question, ranking, emoji):
         ("Who is alice?", True),
         ("Tell me about @alice", True),
         ("What is alice's title?", True),
+        ("What's alice's job title?", True),
         ("Who is the treasurer?", False),  # nobody named
         ("Who is alice meeting on Friday?", False),  # a question about something alice does
     ],
@@ -304,6 +309,8 @@ def test_a_month_with_its_year_and_a_bare_year():
     [
         ("Which files were shared in #deploys?", True, None, None),
         ("What PDFs did ann upload?", True, "PDF file", None),
+        ("Which spreadsheets have people attached here?", True, "spreadsheet", None),
+        ("Who posted an image in #deploys, and when?", True, "image", None),
         ("Who shared the most spreadsheets?", True, "spreadsheet", None),
         ("Which file converts time strings to dates?", False, None, None),  # a search
         ("Who shared the PDF about the outage?", False, None, None),

@@ -71,3 +71,26 @@ def test_one_authors_most_reacted_message(houston: Stores):
     assert (top[0].channel, top[0].ts) == (channel, ts)
     result = _ask(houston, "Which of micahstubbs's messages got the most reactions?")
     assert result.citations[0].message_id == top[0].message_id
+
+
+def test_the_most_reacted_message_on_a_subject_is_ranked_among_those_found(houston: Stores):
+    reacted_on_jam = {
+        m["ts"]: sum(r["count"] for r in m["reactions"])
+        for _, m in _messages()
+        if m.get("reactions") and "data jam" in m.get("text", "").lower()
+    }
+    result = _ask(houston, "Which message about the data jam got the most reactions?")
+    assert result.draft.summary.startswith("Of the messages on that subject, the one with ")
+    top = result.citations[0]
+    assert top.ts in reacted_on_jam  # about the subject, and reacted to
+    workspace_top = WorkspaceTools(houston, HOUSTON).reactions_for(ReactionsArgs()).top_messages
+    assert top.message_id != workspace_top[0].message_id  # not the workspace's favourite
+
+
+def test_a_subject_nobody_reacted_to_is_said(houston: Stores):
+    assert not any(
+        m.get("reactions") for _, m in _messages() if "shiny" in m.get("text", "").lower()
+    )
+    result = _ask(houston, "What post about Shiny got the most reactions?")
+    assert not result.found
+    assert result.draft.summary == "None of the messages I found on that subject drew reactions."
