@@ -17,7 +17,7 @@ def most_reacted(
     """The messages that drew most reactions, most first: in the question's scope, or, when it
     ranks the messages on a subject ("which message about the talk got the most reactions?"),
     those of the messages the search found (`found`) that drew any."""
-    if intent is not None and intent.on_topic:
+    if intent is not None and intent.reactions and intent.on_topic:
         return sorted((m for m in found if m.reactions), key=lambda m: -m.reactions)
     return [
         m

@@ -94,3 +94,8 @@ def test_a_subject_nobody_reacted_to_is_said(houston: Stores):
     result = _ask(houston, "What post about Shiny got the most reactions?")
     assert not result.found
     assert result.draft.summary == "None of the messages I found on that subject drew reactions."
+
+
+def test_a_question_on_a_subject_that_asks_no_reactions_ranks_none(houston: Stores):
+    result = _ask(houston, "Where is a good place to ask questions about census data?")
+    assert "Most reacted" not in [section.title for section in result.draft.sections]
