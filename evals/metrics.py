@@ -39,8 +39,9 @@ def fact_coverage(answer: str, facts: Sequence[str]) -> float:
 
 
 def citation_precision(cited: Sequence[str], relevant: set[str]) -> float | None:
-    """Share of the cited messages that are relevant (None when nothing was cited)."""
-    if not cited:
+    """Share of the cited messages that are relevant (None when nothing was cited, or when the
+    case names no relevant message: an answer from metadata is judged by its facts)."""
+    if not cited or not relevant:
         return None
     return sum(1 for message_id in cited if message_id in relevant) / len(cited)
 

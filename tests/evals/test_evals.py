@@ -120,6 +120,7 @@ def test_metrics_on_known_rankings():
     assert metrics.fact_coverage("Run  MAKE deploy now", ["make deploy", "on-call"]) == 0.5
     assert metrics.citation_precision(["a", "z"], relevant) == 0.5
     assert metrics.citation_precision([], relevant) is None
+    assert metrics.citation_precision(["a"], set()) is None  # relevance not judged
     assert metrics.percentile([10, 20, 30, 40], 50) == 25
 
 
