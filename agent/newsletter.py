@@ -328,8 +328,8 @@ def _chosen(topics: list[_Topic]) -> list[_Topic]:
 
 
 def _topic_point(topic: _Topic, headline: str | None = None) -> Point:
-    """A headline (given, or drawn from the topic's most engaging conversation), then a quote
-    from each of its lead messages; each cited."""
+    """A headline (given, or drawn from the opener of the topic's most engaging conversation),
+    then a quote from each of its lead messages; each cited."""
     messages = topic.messages
     headline = headline or _headline(topic.talks[topic.members[0]])
     points = [quote_point(m, limit=QUOTE_CHARS) for m in _leads(topic)]
@@ -348,24 +348,27 @@ def _topic_point(topic: _Topic, headline: str | None = None) -> Point:
 
 
 def _leads(topic: _Topic) -> list[MessageRef]:
-    """The lead message of each of the topic's (up to three) most engaging conversations, in
-    time order."""
-    leads = [_lead(topic.talks[i]) for i in topic.members[:QUOTES_PER_TOPIC]]
+    """The message that opened each of the topic's (up to three) most engaging conversations,
+    and, with room left, the reply of its lead conversation that people reacted to most, if it
+    drew more than its opener; in time order."""
+    talks = [topic.talks[i] for i in topic.members[:QUOTES_PER_TOPIC]]
+    leads = [_opener(talk) for talk in talks]
+    replies = [m for m in talks[0] if m is not leads[0] and m.reactions > leads[0].reactions]
+    if len(leads) < QUOTES_PER_TOPIC and replies:
+        leads.append(max(replies, key=lambda m: (m.reactions, -float(m.ts))))
     return sorted(leads, key=lambda m: m.time)
 
 
-def _lead(talk: list[MessageRef]) -> MessageRef:
-    """The message that started a thread, or in a run without threads its most reacted-to."""
-    if talk[0].thread_ts:
-        return talk[0]
-    return max(talk, key=lambda m: (m.reactions, -float(m.ts)))
+def _opener(talk: list[MessageRef]) -> MessageRef:
+    """The conversation's first substantial message (four words or more once its links go):
+    what it is about is said there, as a reply only answers it. Its headline and first quote."""
+    return next((m for m in talk if len(_without_links(m.text).split()) >= 4), talk[0])
 
 
 def _headline(talk: list[MessageRef]) -> str:
-    """The first sentence of the conversation's first substantial message, cut at a word; a
-    conversation that is only links is headed by the first link's site."""
-    texts = [_without_links(m.text) for m in talk]
-    text = next((t for t in texts if len(t.split()) >= 4), texts[0])
+    """The first sentence of the conversation's opener, cut at a word; a conversation that is
+    only links is headed by the first link's site."""
+    text = _without_links(_opener(talk).text)
     if not text:
         site = _URL.search(talk[0].text)
         return f"A link to {urlparse(site.group()).hostname}" if site else talk[0].text[:40]
