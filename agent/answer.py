@@ -102,16 +102,15 @@ def plan(request: Request, outcomes: list[ToolOutcome], context: AgentContext):
     searched = [o for o in outcomes if o.name == "semantic_search"]
     if not searched:
         # a ranking among the messages on a subject ranks all that the search finds
-        ranked = intent.reaction_ranking == "message" and intent.on_topic
-        searches = [_search_args(intent.topic, intent, RANKED_POOL if ranked else context.top_k)]
+        limit = RANKED_POOL if intent.ranks_on_topic else context.top_k
+        searches = [_search_args(intent.topic, intent, limit)]
         searches += [_search_args(f"PR {n}", intent, context.top_k) for n in intent.pr_numbers]
         searches += [_search_args(url, intent, context.top_k) for url in intent.urls]
         calls = [call("semantic_search", args, 2, n) for n, args in enumerate(searches)]
-        # a message ranked among those on a subject is ranked among the hits
         if (
             intent.reactions
             and intent.reaction_ranking != "message_reactors"
-            and not (intent.reaction_ranking == "message" and intent.on_topic)
+            and not intent.ranks_on_topic
         ):
             calls.append(call("reactions_for", _reaction_args(intent), 2, len(calls)))
         return calls
@@ -146,7 +145,7 @@ def compose(request: Request, outcomes: list[ToolOutcome], context: AgentContext
             summary=ranked,
             sections=[Section(title="Most reacted", points=points)] if points else [],
         )
-    if intent and intent.reaction_ranking == "message" and intent.on_topic:
+    if intent and intent.ranks_on_topic:
         unreacted = "None of the messages I found on that subject drew reactions."
         return _not_found([], related, unreacted if related else None)
     if intent and intent.reaction_ranking == "message_reactors":

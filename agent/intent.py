@@ -378,6 +378,12 @@ class Intent(BaseModel):
     file_kind: FileKind | None = None  # of one kind: "which PDFs were shared?"
     ranks_sharers: bool = False  # of those, who shared most: "who shared the most files?"
 
+    @property
+    def ranks_on_topic(self) -> bool:
+        """Asks for the most reacted message on a subject, which is ranked among the messages a
+        search for the subject finds."""
+        return self.reaction_ranking == "message" and self.on_topic
+
     def scope_words(self) -> str:
         """Where and when the question looks, in words: " in #general from 2016-07-01 to
         2016-07-31" (the one channel it names, and its window)."""
