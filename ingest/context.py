@@ -8,16 +8,6 @@ message comes first and the context after it: MiniLM reads 256 word pieces, so t
 itself is never cut for its context. Only the vector sees the context; Chroma's document, what
 is returned and quoted, stays the message's own text.
 
-The context is a second view, not a replacement: each message is also embedded alone, and its
-vector is the normalised mean of the two. Its cosine with a query is then the sum of both
-views' cosines over |contextual + own| (CombSUM of two representations, Fox and Shaw, TREC-2
-1994). With the context alone, replies of one conversation shared most of their vector, and
-the one that states the answer ranked below its neighbours: over the search cases of ten
-datasets' dev parts, the semantic side's MRR@10 was 0.706 with the context alone, 0.774 with
-the message alone (which loses the replies: recall@10 0.885 against 0.915) and 0.782 with both
-(recall@10 0.908). The views weigh the same: any share of context from 0.15 to 0.65 scored
-within 0.008 of it, so none is fitted.
-
 A reply that says nothing of its own ("Thanks!", "@ann nice job :+1:", `db.message_text`)
 gets no context: with it, its vector is its conversation's and it ranks beside the messages
 that say what the conversation is about (6% of the top ten hybrid results of houston's dev
@@ -27,7 +17,6 @@ questions were such replies), answering nothing.
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import psycopg
 
 from db import outbox
@@ -87,10 +76,3 @@ def _with_context(
         who = names.get(context_id, {}).get("user") or "someone"
         lines.append(f"In reply to {who}: {said[-1]}")  # the parent, or what was said before
     return Contextual("\n".join(lines), "\n".join([record.document, *said]), place)
-
-
-def two_views(contextual: np.ndarray, own: np.ndarray) -> np.ndarray:
-    """Each message's vector from its contextual and its own unit vectors (rows): their
-    normalised mean, a unit vector again, so cosine stays a dot product."""
-    mean = contextual + own
-    return mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)

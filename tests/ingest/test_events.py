@@ -334,33 +334,6 @@ def test_a_reply_is_embedded_with_its_thread_and_remade_when_the_parent_changes(
     assert_stores_agree(live, WS)
 
 
-def test_a_reply_keeps_its_own_meaning_beside_its_threads(live: Stores):
-    """Replies share their thread's context; what tells them apart is their own text, which
-    is half of each vector (ingest/context.py), so the reply that says it ranks first."""
-    parent = "Any feedback on my bubble chart of billion dollar companies? Link in the post"
-    replies = [
-        "The tooltip says it's where it should say its",
-        "I used getmdl.io as the UI framework, and good old d3 for the viz",
-        "Love the colours, maybe sort the bubbles by sector",
-    ]
-    send(live, "message", **msg("1700000900.000001", parent))
-    for n, reply in enumerate(replies, start=2):
-        send(live, "message", **msg(f"1700000900.00000{n}", reply, thread_ts="1700000900.000001"))
-    framework_id = f"{WS}:C1:1700000900.000003"
-    thread = [f"{WS}:C1:1700000900.00000{n}" for n in range(1, 5)]
-    ranked = [
-        i
-        for i in ranked_ids(live, WS, SearchArgs(query="which UI framework was used"), "semantic")
-        if i in thread
-    ]
-    assert ranked[0] == framework_id
-
-    stored = live.vectors.embeddings(WS, [framework_id])[framework_id]
-    (own,) = live.embedder.embed([replies[1]])
-    # the contextual view alone is 0.64 from the reply's own text; with both views, 0.91
-    assert _cosine(stored, own) > 0.85 and abs(np.linalg.norm(stored) - 1) < 1e-5
-
-
 def test_a_reply_that_says_nothing_is_embedded_without_its_thread(live: Stores):
     """ "Thanks!" under the budget question would otherwise carry the question's meaning and
     rank beside the messages that answer it."""
