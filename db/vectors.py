@@ -3,7 +3,7 @@
 import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 from urllib.parse import urlparse
 
 import chromadb
@@ -33,7 +33,14 @@ EF_CONSTRUCTION = 200
 # 6000: 0.977; without a filter 0.96 at 1000 and 0.99 at 4000. At 4000 a 400-deep query takes
 # ~23 ms instead of ~13, a top-10 one ~4 ms more.
 EF_SEARCH = 4000
-CURRENT_GRAPH: dict[str, int | None] = {
+# Inner product, not cosine: a message's stored vector is the mean of two unit vectors, its
+# embedding with its context and alone (ingest/context.py), and a query's inner product with it
+# is the mean of the two cosines; a cosine collection would normalise it, and score a message
+# whose two views disagree above both of them. Passages and queries are unit vectors, for which
+# the two metrics agree.
+SPACE: Final = "ip"
+CURRENT_GRAPH: dict[str, str | int | None] = {
+    "space": SPACE,
     "max_neighbors": MAX_NEIGHBORS,
     "ef_construction": EF_CONSTRUCTION,
 }
@@ -50,7 +57,7 @@ class VectorRecord(BaseModel):
 
 
 class VectorHit(BaseModel):
-    """A search result: the record and its cosine distance to the query."""
+    """A search result: the record and its distance to the query (1 - inner product)."""
 
     id: str
     document: str
@@ -65,10 +72,10 @@ def collection_name(workspace_id: str, generation: int = 0) -> str:
     return base if generation == 0 else f"{base}_g{generation}"
 
 
-def graph_of(collection: Collection) -> dict[str, int | None]:
-    """The HNSW shape a collection was built with."""
+def graph_of(collection: Collection) -> dict[str, str | int | None]:
+    """The HNSW metric and shape a collection was built with."""
     hnsw: dict[str, Any] = dict((collection.configuration or {}).get("hnsw") or {})
-    return {key: hnsw.get(key) for key in ("max_neighbors", "ef_construction")}
+    return {key: hnsw.get(key) for key in CURRENT_GRAPH}
 
 
 def open_chroma(url: str | None, data_dir: Path, tenant: str, database: str) -> ClientAPI:
@@ -156,7 +163,7 @@ class VectorStore:
             collection_name(workspace_id, generation),
             configuration={
                 "hnsw": {
-                    "space": "cosine",
+                    "space": SPACE,
                     "max_neighbors": MAX_NEIGHBORS,
                     "ef_construction": EF_CONSTRUCTION,
                     "ef_search": EF_SEARCH,
@@ -167,9 +174,9 @@ class VectorStore:
         )
 
     def graph_summary(self, workspace_id: str) -> str:
-        """'32/200' (neighbours / build candidates), or '16/100, reindex for 32/200' for a
-        collection made before the current graph."""
-        shape = "{max_neighbors}/{ef_construction}"
+        """'ip 32/200' (metric, neighbours / build candidates), or 'cosine 16/100, reindex for
+        ip 32/200' for a collection made before the current graph."""
+        shape = "{space} {max_neighbors}/{ef_construction}"
         held = shape.format(**graph_of(self.collection(workspace_id)))
         current = shape.format(**CURRENT_GRAPH)
         return held if held == current else f"{held}, reindex for {current}"

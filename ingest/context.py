@@ -8,6 +8,14 @@ message comes first and the context after it: MiniLM reads 256 word pieces, so t
 itself is never cut for its context. Only the vector sees the context; Chroma's document, what
 is returned and quoted, stays the message's own text.
 
+Each message is embedded twice, with its context and alone, and stored as the mean of the two
+unit vectors (`two_views`): a query's inner product with it (the collection's metric,
+db/vectors.py) is the mean of its cosines with the two views, CombSUM of two representations
+(Fox and Shaw, TREC-2 1994), still on a cosine's scale. With the context alone the replies of
+one conversation are nearly one vector, and the reply that states the answer ranks no higher
+than its neighbours ("I used getmdl.io as the ui framework" was out of the top ten for "which UI
+framework did javier use for the bubble chart?"); alone, a short reply means little.
+
 A reply that says nothing of its own ("Thanks!", "@ann nice job :+1:", `db.message_text`)
 gets no context: with it, its vector is its conversation's and it ranks beside the messages
 that say what the conversation is about (6% of the top ten hybrid results of houston's dev
@@ -17,6 +25,7 @@ questions were such replies), answering nothing.
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import psycopg
 
 from db import outbox
@@ -76,3 +85,10 @@ def _with_context(
         who = names.get(context_id, {}).get("user") or "someone"
         lines.append(f"In reply to {who}: {said[-1]}")  # the parent, or what was said before
     return Contextual("\n".join(lines), "\n".join([record.document, *said]), place)
+
+
+def two_views(contextual: np.ndarray, alone: np.ndarray) -> np.ndarray:
+    """The vectors stored for messages embedded with their context and alone (rows of unit
+    vectors, in the same order): the mean of each pair, not normalised, so that similarity
+    to it is the mean of the two views' cosines."""
+    return (contextual + alone) / 2

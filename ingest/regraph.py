@@ -28,8 +28,8 @@ class GraphRebuild(BaseModel):
 
     workspace_id: str
     vectors: int
-    graph_before: dict[str, int | None]
-    graph_after: dict[str, int | None]
+    graph_before: dict[str, str | int | None]
+    graph_after: dict[str, str | int | None]
     rebuilt: bool  # false when the live generation already had the current graph
     dropped: list[str]  # collections left by an interrupted rebuild
     seconds: float

@@ -17,7 +17,7 @@ from db.outbox import OutboxItem
 from db.postgres import bind_workspace, lock_vector_writes
 from db.stores import Stores
 from db.vectors import VectorRecord
-from ingest.context import contextual_texts
+from ingest.context import contextual_texts, two_views
 from ingest.passages import passages, stale_passages
 from ingest.progress import NoProgress, Progress
 
@@ -132,13 +132,15 @@ def _embedded_batch(
     records = [i.record for i in upserts if i.record]
     contextual = contextual_texts(stores, conn, workspace_id, records)
     parts = [passages(r, c.place) for r, c in zip(records, contextual, strict=True)]
-    texts = [c.embedded for c in contextual] + [p.embedded for found in parts for p in found]
-    embeddings = stores.embedder.embed(texts)
+    texts = [c.embedded for c in contextual] + [r.document for r in records]
+    embedded = stores.embedder.embed(texts + [p.embedded for found in parts for p in found])
+    n = len(records)
+    embeddings = np.concatenate([two_views(embedded[:n], embedded[n : 2 * n]), embedded[2 * n :]])
     words = [(r.id, c.words) for r, c in zip(records, contextual, strict=True)]
     write_terms(conn, workspace_id, words)
     edited = requeue_dependents(stores, conn, workspace_id, upserts)
     batch = _Batch(items)
-    start = len(records)
+    start = n
     for row, (item, record, found) in enumerate(zip(upserts, records, parts, strict=True)):
         rows = [row, *range(start, start + len(found))]
         batch.records[item.id] = ([record, *(p.record for p in found)], embeddings[rows])

@@ -19,7 +19,7 @@ def test_a_new_collection_gets_the_wider_graph(stores: Stores):
     assert collection.name == collection_name("TGRAPH") == "workspace_TGRAPH_messages"
     hnsw = collection.configuration["hnsw"]
     assert (hnsw["space"], hnsw["max_neighbors"], hnsw["ef_construction"], hnsw["ef_search"]) == (
-        "cosine",
+        "ip",
         MAX_NEIGHBORS,
         EF_CONSTRUCTION,
         EF_SEARCH,

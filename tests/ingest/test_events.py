@@ -334,6 +334,28 @@ def test_a_reply_is_embedded_with_its_thread_and_remade_when_the_parent_changes(
     assert_stores_agree(live, WS)
 
 
+def test_a_reply_keeps_its_own_meaning_beside_its_thread(live: Stores):
+    """Embedded with its thread only, the reply that states the answer is nearly its thread's
+    vector and ranks no higher than its neighbours; its own view is kept beside the context,
+    and a search scores it by the mean of the two views' cosines."""
+    parent = "Nice bubble chart of the city budget! How long did it take you to build?"
+    reply = "A weekend. I used getmdl.io as the ui framework"
+    send(live, "message", **msg("1700000750.000001", parent))
+    send(live, "message", **msg("1700000751.000001", reply, thread_ts="1700000750.000001"))
+    reply_id = f"{WS}:C1:1700000751.000001"
+    stored = live.vectors.embeddings(WS, [reply_id])[reply_id]
+    (own,) = live.embedder.embed([reply])
+    # the contextual view alone was 0.64 from the reply's own text; the mean of the two
+    # is (1 + that) / 2
+    assert float(stored @ own) > 0.75
+    assert np.linalg.norm(stored) < 0.99  # the mean of two views, not normalised
+    hits = WorkspaceTools(live, WS).semantic_search(SearchArgs(query=reply, limit=3)).hits
+    assert hits[0].message_id == reply_id
+    # the collection's metric is the inner product: a cosine one would normalise the vector
+    # and score the reply above both of its views' cosines
+    assert hits[0].similarity == pytest.approx(float(stored @ own), abs=1e-3)
+
+
 def test_a_reply_that_says_nothing_is_embedded_without_its_thread(live: Stores):
     """ "Thanks!" under the budget question would otherwise carry the question's meaning and
     rank beside the messages that answer it."""

@@ -17,7 +17,7 @@ from mcp_server.search import ranked_ids
 from tests.helpers import assert_stores_agree, empty_workspace, numbered_messages
 
 WS = "TREGRAPH"
-OLD_GRAPH = {"max_neighbors": 16, "ef_construction": 100}
+OLD_GRAPH = {"space": "cosine", "max_neighbors": 16, "ef_construction": 100}
 TEXTS = "message {i} about deploy window number {i}, staging and production"
 
 
@@ -25,7 +25,7 @@ def _old_workspace(stores: Stores, count: int = 250) -> None:
     """A workspace whose collection was created with Chroma's default graph."""
     stores.vectors.client.create_collection(
         collection_name(WS),
-        configuration={"hnsw": {"space": "cosine", **OLD_GRAPH}},
+        configuration={"hnsw": OLD_GRAPH},
         metadata={MODEL_KEY: stores.vectors.embedding_model},
     )
     empty_workspace(stores, WS)
@@ -66,8 +66,9 @@ def test_every_vector_moves_to_the_current_graph(stores: Stores):
     elsewhere = VectorStore(stores.vectors.client, stores.vectors.embedding_model)
     assert elsewhere.count(WS) == 250  # another process holds a handle on the old generation
 
-    current = "{max_neighbors}/{ef_construction}".format(**CURRENT_GRAPH)
-    assert stores.vectors.graph_summary(WS) == f"16/100, reindex for {current}"  # in `status`
+    current = "{space} {max_neighbors}/{ef_construction}".format(**CURRENT_GRAPH)
+    summary = stores.vectors.graph_summary(WS)  # in `status`
+    assert summary == f"cosine 16/100, reindex for {current}"
 
     report = rebuild_graph(stores, WS, page=64)
 
