@@ -33,6 +33,7 @@ class GraphRebuild(BaseModel):
     rebuilt: bool  # false when the live generation already had the current graph
     dropped: list[str]  # collections left by an interrupted rebuild
     seconds: float
+    re_embedded: int | None = None  # messages embedded again (`--re-embed`, ingest/reembed.py)
 
 
 def rebuild_graph(

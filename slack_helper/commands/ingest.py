@@ -194,29 +194,45 @@ def reconcile(
         raise typer.Exit(2)
 
 
-def reindex(workspace_key: WorkspaceOption = None, as_json: JsonOption = False) -> None:
-    """Rebuild the workspace's vector graph with the current HNSW shape (collections keep the
-    graph they were created with). Vector writes wait until it is done."""
+def reindex(
+    workspace_key: WorkspaceOption = None,
+    as_json: JsonOption = False,
+    re_embed: Annotated[
+        bool,
+        typer.Option(
+            "--re-embed",
+            help="Then embed every message again the current way (a store made by an older "
+            "version keeps its vectors otherwise).",
+        ),
+    ] = False,
+) -> None:
+    """Rebuild the workspace's vector graph with the current HNSW metric and shape (collections
+    keep the graph they were created with). Vector writes wait until it is done."""
+    from ingest.reembed import reembed
     from ingest.regraph import rebuild_graph
 
     with stores() as opened, RichProgress() as progress:
         target = workspace(opened, workspace_key).workspace_id
         report = rebuild_graph(opened, target, progress=progress)
+        if re_embed:
+            again = reembed(opened, target, progress)
+            report = report.model_copy(update={"re_embedded": again.upserted})
     if as_json:
         print_json(report)
         return
     for name in report.dropped:
         err_console.print(f"[yellow]dropped {name}[/], left by an interrupted rebuild")
-    shape = "{max_neighbors} neighbours, built with {ef_construction} candidates"
+    shape = "{space} graph of {max_neighbors} neighbours, built with {ef_construction} candidates"
     if report.rebuilt:
         out.print(
-            f"{report.vectors} vectors copied from a graph of "
-            f"{shape.format(**report.graph_before)} to one of "
-            f"{shape.format(**report.graph_after)} in {report.seconds} s"
+            f"{report.vectors} vectors copied from a {shape.format(**report.graph_before)} "
+            f"to an {shape.format(**report.graph_after)} in {report.seconds} s"
         )
     else:
         current = shape.format(**report.graph_after)
         out.print(f"already current: {report.vectors} vectors, {current}")
+    if report.re_embedded is not None:
+        out.print(f"{report.re_embedded} messages embedded again")
 
 
 def slack_api(config: Settings, token: str | None = None) -> SlackApi:
