@@ -19,18 +19,22 @@ Queued = tuple[str, VectorRecord | None, str | None]  # as outbox.enqueue takes 
 
 def reembed(stores: Stores, workspace_id: str, progress: Progress | None = None) -> DrainReport:
     """Queue every message of the workspace again, then drain the queue."""
+    progress = progress or NoProgress()
     page: list[Queued] = []
+    queued = 0
     for record in stores.vectors.scan(workspace_id, PAGE):
         if "passage" in record.metadata:  # remade with its message
             continue
         page.append((record.id, record, outbox.content_hash(record)))
         if len(page) == PAGE:
-            _queue(stores, workspace_id, page)
+            queued += _queue(stores, workspace_id, page)
             page = []
-    _queue(stores, workspace_id, page)
-    return drain(stores, workspace_id, progress=progress or NoProgress())
+    queued += _queue(stores, workspace_id, page)
+    progress.start("embedded", queued)
+    return drain(stores, workspace_id, progress=progress)
 
 
-def _queue(stores: Stores, workspace_id: str, page: list[Queued]) -> None:
+def _queue(stores: Stores, workspace_id: str, page: list[Queued]) -> int:
     with stores.postgres.tenant(workspace_id) as conn:
         outbox.enqueue(conn, workspace_id, page, again=True)
+    return len(page)

@@ -158,6 +158,14 @@ def test_reindex_of_a_current_graph_changes_nothing(demo_dir: Path):
     assert report["vectors"] > 500
 
 
+def test_reindex_re_embeds_every_message_and_the_stores_still_agree(demo_dir: Path):
+    result = _run(demo_dir, "reindex", "--re-embed")
+    assert result.returncode == 0, result.stderr
+    assert "already current" in result.stdout
+    assert "580 messages embedded again" in result.stdout  # the demo's content messages
+    assert _run(demo_dir, "reconcile", "--dry-run").returncode == 0
+
+
 def test_bench_ingest_json(tmp_path: Path):
     result = _run(tmp_path / "data", "bench", "ingest", "--messages", "300", "--json")
     assert result.returncode == 0, result.stderr
