@@ -36,7 +36,7 @@ EF_SEARCH = 4000
 # Inner product, not cosine: a message's stored vector is the mean of two unit vectors, its
 # embedding with its context and alone (ingest/context.py), and a query's inner product with it
 # is the mean of the two cosines; a cosine collection would normalise it, and score a message
-# whose two views disagree above both of them. Passages and queries are unit vectors, for which
+# whose two views disagree above that mean. Passages and queries are unit vectors, for which
 # the two metrics agree.
 SPACE: Final = "ip"
 CURRENT_GRAPH: dict[str, str | int | None] = {
