@@ -77,7 +77,8 @@ def test_the_most_reacted_message_on_a_subject_is_ranked_among_those_found(houst
     reacted_on_jam = {
         m["ts"]: sum(r["count"] for r in m["reactions"])
         for _, m in _messages()
-        if m.get("reactions") and "data jam" in m.get("text", "").lower()
+        # the channel and its people write it both ways: "the data jam", "our next datajam"
+        if m.get("reactions") and "datajam" in m.get("text", "").lower().replace(" ", "")
     }
     result = _ask(houston, "Which message about the data jam got the most reactions?")
     assert result.draft.summary.startswith("Of the messages on that subject, the one with ")
