@@ -132,9 +132,15 @@ def _embedded_batch(
     records = [i.record for i in upserts if i.record]
     contextual = contextual_texts(stores, conn, workspace_id, records)
     parts = [passages(r, c.place) for r, c in zip(records, contextual, strict=True)]
-    texts = [c.embedded for c in contextual] + [r.document for r in records]
-    embedded = stores.embedder.embed(texts + [p.embedded for found in parts for p in found])
     n = len(records)
+    embedded = stores.embedder.embed(
+        [
+            *(c.embedded for c in contextual),
+            *(r.document for r in records),  # each message alone: its second view
+            *(p.embedded for found in parts for p in found),
+        ]
+    )
+    # each message's vector, then its passages' (ingest/context.py: two views of one message)
     embeddings = np.concatenate([two_views(embedded[:n], embedded[n : 2 * n]), embedded[2 * n :]])
     words = [(r.id, c.words) for r, c in zip(records, contextual, strict=True)]
     write_terms(conn, workspace_id, words)

@@ -335,24 +335,34 @@ def test_a_reply_is_embedded_with_its_thread_and_remade_when_the_parent_changes(
 
 
 def test_a_reply_keeps_its_own_meaning_beside_its_thread(live: Stores):
-    """Embedded with its thread only, the reply that states the answer is nearly its thread's
-    vector and ranks no higher than its neighbours; its own view is kept beside the context,
-    and a search scores it by the mean of the two views' cosines."""
-    parent = "Nice bubble chart of the city budget! How long did it take you to build?"
-    reply = "A weekend. I used getmdl.io as the ui framework"
-    send(live, "message", **msg("1700000750.000001", parent))
-    send(live, "message", **msg("1700000751.000001", reply, thread_ts="1700000750.000001"))
-    reply_id = f"{WS}:C1:1700000751.000001"
-    stored = live.vectors.embeddings(WS, [reply_id])[reply_id]
-    (own,) = live.embedder.embed([reply])
-    # the contextual view alone was 0.64 from the reply's own text; the mean of the two
-    # is (1 + that) / 2
+    """Replies share their thread's context; what tells them apart is their own text, half of
+    each vector (ingest/context.py), so the reply that says it ranks first, and a search
+    scores it by the mean of the two views' cosines."""
+    parent = "Any feedback on my bubble chart of billion dollar companies? Link in the post"
+    replies = [
+        "The tooltip says it's where it should say its",
+        "I used getmdl.io as the UI framework, and good old d3 for the viz",
+        "Love the colours, maybe sort the bubbles by sector",
+    ]
+    send(live, "message", **msg("1700000900.000001", parent))
+    for n, reply in enumerate(replies, start=2):
+        send(live, "message", **msg(f"1700000900.00000{n}", reply, thread_ts="1700000900.000001"))
+    framework_id = f"{WS}:C1:1700000900.000003"
+    thread = [f"{WS}:C1:1700000900.00000{n}" for n in range(1, 5)]
+    question = SearchArgs(query="which UI framework was used")
+    ranked = [i for i in ranked_ids(live, WS, question, "semantic") if i in thread]
+    assert ranked[0] == framework_id
+
+    stored = live.vectors.embeddings(WS, [framework_id])[framework_id]
+    (own,) = live.embedder.embed([replies[1]])
+    # the contextual view alone is 0.64 from the reply's own text; the mean of the two views
+    # is (1 + that) / 2, and not normalised
     assert float(stored @ own) > 0.75
-    assert np.linalg.norm(stored) < 0.99  # the mean of two views, not normalised
-    hits = WorkspaceTools(live, WS).semantic_search(SearchArgs(query=reply, limit=3)).hits
-    assert hits[0].message_id == reply_id
+    assert np.linalg.norm(stored) < 0.99
+    hits = WorkspaceTools(live, WS).semantic_search(SearchArgs(query=replies[1], limit=3)).hits
+    assert hits[0].message_id == framework_id
     # the collection's metric is the inner product: a cosine one would normalise the vector
-    # and score the reply above both of its views' cosines
+    # and score the reply above the mean of its two views' cosines
     assert hits[0].similarity == pytest.approx(float(stored @ own), abs=1e-3)
 
 
