@@ -8,11 +8,10 @@ from typing import Any
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 from langchain_mcp_adapters.tools import load_mcp_tools
-from mcp import ClientSession
 from mcp.client.streamable_http import streamablehttp_client
-from mcp.shared.memory import create_connected_server_and_client_session
 from pydantic import BaseModel
 
+from agent.mcp_session import CompiledSchemaSession, in_process_session
 from db.stores import Stores
 from mcp_server.server import build_server
 
@@ -60,7 +59,7 @@ class Toolbox:
 async def local_toolbox(stores: Stores, workspace_id: str) -> AsyncIterator[Toolbox]:
     """The tools of an in-process MCP server over `stores`, fixed to one workspace."""
     server = build_server(stores, workspace_id)
-    async with create_connected_server_and_client_session(server) as session:
+    async with in_process_session(server) as session:
         yield Toolbox(await load_mcp_tools(session))
 
 
@@ -70,7 +69,7 @@ async def remote_toolbox(url: str, token: str) -> AsyncIterator[Toolbox]:
     workspace."""
     headers = {"Authorization": f"Bearer {token}"}
     async with streamablehttp_client(url, headers=headers) as (read, write, _):
-        async with ClientSession(read, write) as session:
+        async with CompiledSchemaSession(read, write) as session:
             await session.initialize()
             yield Toolbox(await load_mcp_tools(session))
 
