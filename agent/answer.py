@@ -290,6 +290,8 @@ def _addressing(
     quotes them first and the other hits that hold an answer after them (the best evidence may
     be the thread's opening post, the answer its reply): a hit that shares only the question's
     setting may rank first on meaning, and must not hide the one that passed."""
+    # every word to match, embedded in one call rather than one call a conversation
+    vectors([*weights, *(w for hit in hits for w in content_words(evidence[hit.message_id]))])
 
     def score(hit: SearchHit) -> float:
         return (
