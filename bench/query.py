@@ -61,6 +61,7 @@ FROM links l LEFT JOIN reactions r USING (workspace_id, message_id)
 WHERE l.link_type = 'github_pr' AND l.created_at >= $1 AND l.created_at < $2
 GROUP BY l.url ORDER BY reactions DESC, l.url LIMIT 20"""
 MARKER = "bench.json"
+VIEWS = 2  # stored vectors are two-view means (bench/synthetic.py); older stores are stale
 
 
 class Latency(BaseModel):
@@ -106,7 +107,8 @@ def bench_query(
             data = synthesize(stores, messages, shape)
             if not built:
                 build(stores, data, progress)
-                (data_dir / MARKER).write_text(json.dumps({"messages": messages, "vectors": shape}))
+                held = {"messages": messages, "vectors": shape, "views": VIEWS}
+                (data_dir / MARKER).write_text(json.dumps(held))
             return _measure(stores, data, queries, shape)
 
 
@@ -183,8 +185,8 @@ def _measure(stores: Stores, data: Synthetic, queries: int, shape: VectorShape) 
     )
     return QueryBench(
         messages=len(data.channels),
-        vectors=f"precomputed ({shape}): unit vectors scattered around real sentence "
-        "embeddings, stored directly; queries embedded by the model",
+        vectors=f"precomputed ({shape}): two-view means of unit vectors scattered around "
+        "real sentence embeddings, stored directly; queries embedded by the model",
         metadata=metadata,
         semantic=semantic,
         hybrid=hybrid,
@@ -205,6 +207,8 @@ def _data_dir(store: Path | None, messages: int, shape: VectorShape) -> Iterator
     if marker.exists():
         built = json.loads(marker.read_text())
         held, held_shape = built["messages"], built.get("vectors", "islands")
+        if built.get("views", 1) != VIEWS:
+            raise StoreError(f"{store} holds unit vectors from before two views; remove it")
         if (held, held_shape) != (messages, shape):
             raise StoreError(
                 f"{store} holds a bench workspace of {held:,} messages with {held_shape} "

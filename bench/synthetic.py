@@ -54,8 +54,9 @@ def synthesize(stores: Stores, n: int, shape: VectorShape) -> Synthetic:
     """The same workspace for the same `n` and `shape`, every time (fixed seeds)."""
     rng = np.random.default_rng(7)
     channel_ids = [f"C{i:04d}" for i in range(CHANNELS)]
-    vectors = _clustered_vectors(stores, rng, n, shape)
+    own = _clustered_vectors(stores, rng, n, shape)
     channels = [channel_ids[i] for i in rng.integers(0, CHANNELS, n)]
+    vectors = _two_views(own, channels)
     stamps = np.sort(rng.uniform(START.timestamp(), START.timestamp() + SPAN_DAYS * 86400, n))
     return Synthetic(vectors, channels, stamps, users=rng.integers(0, USERS, n))
 
@@ -150,6 +151,21 @@ def _clustered_vectors(
     )
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors.astype(np.float32)
+
+
+def _two_views(own: np.ndarray, channels: list[str]) -> np.ndarray:
+    """What the stores hold for each message (ingest/context.py): the mean of its own unit
+    vector and its contextual one, not normalised (norm 0.8-1, as real messages' are). The
+    contextual view stands for the message read with its conversation: its own vector plus
+    that of the message before it in its channel (messages are in time order), normalised."""
+    before = np.arange(len(channels))
+    last: dict[str, int] = {}
+    for i, channel in enumerate(channels):
+        before[i] = last.get(channel, i)
+        last[channel] = i
+    context = own + own[before]
+    context /= np.linalg.norm(context, axis=1, keepdims=True)
+    return ((own + context) / 2).astype(np.float32)
 
 
 def bench_ts(stamp: float) -> str:

@@ -203,6 +203,11 @@ def test_bench_query_json_and_a_kept_store(tmp_path: Path):
     assert other_shape.returncode == 1 and "with blended vectors" in other_shape.stderr
     again = json.loads(_run(tmp_path / "data", *args, "--messages", "3000").stdout)
     assert again["hybrid"]["recall_at_10"] >= 0.95 and again["semantic"]["recall_at_10"] > 0.5
+    # a workspace kept before vectors were two-view means measures other data: refused
+    marker = store / "bench.json"
+    marker.write_text(json.dumps({"messages": 3000, "vectors": "blended"}))
+    stale = _run(tmp_path / "data", *args, "--messages", "3000")
+    assert stale.returncode == 1 and "before two views" in " ".join(stale.stderr.split())
 
 
 def test_eval_compare_refuses_a_missing_or_foreign_run(tmp_path: Path):
