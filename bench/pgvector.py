@@ -67,7 +67,7 @@ def pgvector_query(
         """SELECT v.message_id, c.name, m.user_id, m.reaction_count
            FROM (SELECT message_id FROM bench_vectors
                  WHERE channel_id = ANY(%s) AND created_at >= %s
-                 ORDER BY embedding <=> %s::vector LIMIT 10) v
+                 ORDER BY embedding <#> %s::vector LIMIT 10) v
            JOIN message_metadata m ON m.message_id = v.message_id
            JOIN channels c
              ON c.workspace_id = m.workspace_id AND c.channel_id = m.channel_id""",

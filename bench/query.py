@@ -61,7 +61,9 @@ FROM links l LEFT JOIN reactions r USING (workspace_id, message_id)
 WHERE l.link_type = 'github_pr' AND l.created_at >= $1 AND l.created_at < $2
 GROUP BY l.url ORDER BY reactions DESC, l.url LIMIT 20"""
 MARKER = "bench.json"
-VIEWS = 2  # stored vectors are two-view means (bench/synthetic.py); older stores are stale
+# stored vectors are two-view means ranked by inner product, in Chroma and in pgvector
+# (bench/synthetic.py); a store built before holds unit vectors and a cosine index: stale
+VIEWS = 2
 
 
 class Latency(BaseModel):

@@ -93,7 +93,7 @@ def build(stores: Stores, data: Synthetic, progress: Progress) -> None:
         pg.execute("SET max_parallel_maintenance_workers = 1")
         pg.execute(
             "CREATE INDEX IF NOT EXISTS bench_vectors_hnsw ON bench_vectors "
-            "USING hnsw (embedding vector_cosine_ops)"
+            "USING hnsw (embedding vector_ip_ops)"  # the metric Chroma's collections use
         )
         pg.execute("ANALYZE")
 
