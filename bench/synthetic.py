@@ -16,6 +16,7 @@ from db.outbox import content_hash, vector_record
 from db.people import upsert_users
 from db.stores import Stores
 from db.workspaces import upsert_workspace
+from ingest.context import two_views
 from ingest.progress import Progress
 from sample.conversations import CHATTER, STORIES
 
@@ -154,8 +155,8 @@ def _clustered_vectors(
 
 
 def _two_views(own: np.ndarray, channels: list[str]) -> np.ndarray:
-    """What the stores hold for each message (ingest/context.py): the mean of its own unit
-    vector and its contextual one, not normalised (norm 0.8-1, as real messages' are). The
+    """What the stores hold for each message (`ingest.context.two_views`: the mean of its own
+    unit vector and its contextual one, not normalised; norm 0.8-1, as real messages'). The
     contextual view stands for the message read with its conversation: its own vector plus
     that of the message before it in its channel (messages are in time order), normalised."""
     before = np.arange(len(channels))
@@ -165,7 +166,7 @@ def _two_views(own: np.ndarray, channels: list[str]) -> np.ndarray:
         last[channel] = i
     context = own + own[before]
     context /= np.linalg.norm(context, axis=1, keepdims=True)
-    return ((own + context) / 2).astype(np.float32)
+    return two_views(context, own).astype(np.float32)
 
 
 def bench_ts(stamp: float) -> str:
