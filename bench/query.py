@@ -39,6 +39,7 @@ from bench.synthetic import (
 )
 from db.errors import StoreError
 from db.stores import StoreConfig, Stores, open_stores
+from db.vectors import CURRENT_GRAPH, describe_graph, graph_of
 from ingest.progress import NoProgress, Progress
 from mcp_server.contracts import SearchArgs, SqlArgs
 from mcp_server.tools import WorkspaceTools
@@ -107,6 +108,12 @@ def bench_query(
         )
         with open_stores(bench_config, embedder=embedder) as stores:
             data = synthesize(stores, messages, shape)
+            held = graph_of(stores.vectors.collection(WORKSPACE))
+            if built and held != CURRENT_GRAPH:
+                raise StoreError(
+                    f"{store} holds a {describe_graph(held)} graph, not the current "
+                    f"{describe_graph(CURRENT_GRAPH)}; remove it"
+                )
             if not built:
                 build(stores, data, progress)
                 held = {"messages": messages, "vectors": shape, "views": VIEWS}

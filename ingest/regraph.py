@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from db.errors import StoreError
 from db.postgres import lock_vector_writes
 from db.stores import Stores
-from db.vectors import CURRENT_GRAPH, REBUILDING_KEY, graph_of
+from db.vectors import CURRENT_GRAPH, REBUILDING_KEY, from_index, graph_of, to_index
 from ingest.progress import NoProgress, Progress
 
 PAGE = 1000
@@ -72,7 +72,8 @@ def rebuild_graph(
 
 
 def _copy(source: Collection, target: Collection, held: int, progress: Progress, page: int):
-    """Every record of `source` into `target`, checked by count (nothing writes meanwhile)."""
+    """Every record of `source` into `target`, in the target's layout (`db.vectors.to_index`),
+    checked by count (nothing writes meanwhile)."""
     progress.start("copied", held)
     for offset in range(0, held, page):
         got = source.get(
@@ -80,7 +81,7 @@ def _copy(source: Collection, target: Collection, held: int, progress: Progress,
         )
         target.add(
             ids=got["ids"],
-            embeddings=got["embeddings"],
+            embeddings=to_index(target, from_index(source, got["embeddings"])),
             documents=got["documents"],
             metadatas=got["metadatas"],
         )

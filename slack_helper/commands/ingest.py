@@ -222,17 +222,23 @@ def reindex(
         return
     for name in report.dropped:
         err_console.print(f"[yellow]dropped {name}[/], left by an interrupted rebuild")
-    shape = "{space} graph of {max_neighbors} neighbours, built with {ef_construction} candidates"
     if report.rebuilt:
         out.print(
-            f"{report.vectors} vectors copied from a {shape.format(**report.graph_before)} "
-            f"to an {shape.format(**report.graph_after)} in {report.seconds} s"
+            f"{report.vectors} vectors copied from a {_graph_words(report.graph_before)} "
+            f"to a {_graph_words(report.graph_after)} in {report.seconds} s"
         )
     else:
-        current = shape.format(**report.graph_after)
+        current = _graph_words(report.graph_after)
         out.print(f"already current: {report.vectors} vectors, {current}")
     if report.re_embedded is not None:
         out.print(f"{report.re_embedded} messages embedded again")
+
+
+def _graph_words(graph: dict) -> str:
+    """'cosine graph of 32 neighbours, built with 200 candidates, vectors ip-lifted'."""
+    shape = "{space} graph of {max_neighbors} neighbours, built with {ef_construction} candidates"
+    layout = f", vectors {graph['layout']}" if graph.get("layout") else ""
+    return shape.format(**graph) + layout
 
 
 def slack_api(config: Settings, token: str | None = None) -> SlackApi:

@@ -7,7 +7,16 @@ import pytest
 
 from db import Stores
 from db.postgres import lock_vector_writes
-from db.vectors import CURRENT_GRAPH, MODEL_KEY, VectorStore, collection_name, graph_of
+from db.vectors import (
+    CURRENT_GRAPH,
+    MODEL_KEY,
+    VectorStore,
+    collection_name,
+    describe_graph,
+    from_index,
+    graph_of,
+    to_index,
+)
 from ingest.reconcile import reconcile
 from ingest.regraph import rebuild_graph
 from ingest.vector_sync import drain
@@ -17,7 +26,8 @@ from mcp_server.search import ranked_ids
 from tests.helpers import assert_stores_agree, empty_workspace, numbered_messages
 
 WS = "TREGRAPH"
-OLD_GRAPH = {"space": "cosine", "max_neighbors": 16, "ef_construction": 100}
+# Chroma's default graph, holding the model's own vectors (no layout)
+OLD_GRAPH = {"space": "cosine", "max_neighbors": 16, "ef_construction": 100, "layout": None}
 TEXTS = "message {i} about deploy window number {i}, staging and production"
 
 
@@ -25,7 +35,7 @@ def _old_workspace(stores: Stores, count: int = 250) -> None:
     """A workspace whose collection was created with Chroma's default graph."""
     stores.vectors.client.create_collection(
         collection_name(WS),
-        configuration={"hnsw": OLD_GRAPH},
+        configuration={"hnsw": {k: v for k, v in OLD_GRAPH.items() if k != "layout"}},
         metadata={MODEL_KEY: stores.vectors.embedding_model},
     )
     empty_workspace(stores, WS)
@@ -35,12 +45,13 @@ def _old_workspace(stores: Stores, count: int = 250) -> None:
 
 
 def _held(stores: Stores) -> dict[str, tuple[str, dict, np.ndarray]]:
-    got = stores.vectors.collection(WS).get(include=["documents", "metadatas", "embeddings"])
+    """Each record's document, metadata and model vector (whatever the collection's layout)."""
+    collection = stores.vectors.collection(WS)
+    got = collection.get(include=["documents", "metadatas", "embeddings"])
+    vectors = from_index(collection, got["embeddings"])
     return {
-        i: (d, m, np.asarray(e))
-        for i, d, m, e in zip(
-            got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
-        )
+        i: (d, m, e)
+        for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"], vectors, strict=True)
     }
 
 
@@ -66,7 +77,7 @@ def test_every_vector_moves_to_the_current_graph(stores: Stores):
     elsewhere = VectorStore(stores.vectors.client, stores.vectors.embedding_model)
     assert elsewhere.count(WS) == 250  # another process holds a handle on the old generation
 
-    current = "{space} {max_neighbors}/{ef_construction}".format(**CURRENT_GRAPH)
+    current = describe_graph(CURRENT_GRAPH)
     summary = stores.vectors.graph_summary(WS)  # in `status`
     assert summary == f"cosine 16/100, reindex for {current}"
 
@@ -81,7 +92,7 @@ def test_every_vector_moves_to_the_current_graph(stores: Stores):
     assert sorted(after) == sorted(before)
     for message_id, (document, metadata, embedding) in before.items():
         assert after[message_id][:2] == (document, metadata)
-        assert np.allclose(after[message_id][2], embedding)
+        assert np.allclose(after[message_id][2], embedding, atol=1e-6)
     assert ranked_ids(stores, WS, question, "hybrid") == ranked_before
     assert reconcile(stores, WS, dry_run=True).in_sync
     # the stale handle finds the live generation, for reads and for writes
@@ -122,7 +133,7 @@ def test_a_finished_copy_whose_old_graph_survived_a_crash_is_the_live_one(stores
         ids=list(held),
         documents=[d for d, _, _ in held.values()],
         metadatas=[m for _, m, _ in held.values()],
-        embeddings=np.stack([e for _, _, e in held.values()]),
+        embeddings=to_index(copy, np.stack([e for _, _, e in held.values()])),
     )
     stores.vectors.forget(WS)
     assert stores.vectors.collection(WS).name == collection_name(WS, 1)
