@@ -29,6 +29,7 @@ from agent.playbook import (
     window_args,
 )
 from agent.toolbox import ToolOutcome
+from db.conversations import CONVERSATION_GAP_SECONDS
 from mcp_server.contracts import HistoryResult, MessageRef
 
 PAGE = 200
@@ -40,8 +41,15 @@ QUOTES_PER_TOPIC = 3
 QUOTE_CHARS = 160
 HEADLINE_CHARS = 90
 # Messages of a channel outside threads are one conversation while each follows the last
-# within this gap: the half hour after which web analytics conventionally ends a session.
-CONVERSATION_GAP = timedelta(minutes=30)
+# within the gap the stores use for a message's context (db/conversations.py).
+CONVERSATION_GAP = timedelta(seconds=CONVERSATION_GAP_SECONDS)
+# A reply in a slow channel comes after that gap, often the next morning, and names whom it
+# answers ("hey @timabram cool project!", 81 minutes after his post): a message that addresses a
+# speaker continues that speaker's conversation, the strongest cue for telling conversations
+# apart in chat (Elsner and Charniak, "Disentangling Chat", Computational Linguistics 2010). So a
+# run of messages whose opener names someone who spoke in the channel within this window joins
+# the latest conversation they spoke in.
+REPLY_WINDOW = timedelta(days=1)
 # Each section is known by example sentences, not keywords: a topic goes where its closest
 # example is (MiniLM scores real topics 0.35-0.6 against these, unrelated chatter below 0.3).
 SECTIONS = {
@@ -265,7 +273,8 @@ class _Topic:
 def _conversations(outcomes: list[ToolOutcome]) -> list[list[MessageRef]]:
     """The period's conversations: a thread, or, in a channel that has no threads (exports
     from before Slack had them), a run of messages each within CONVERSATION_GAP of the one
-    before. Where people do use threads, a message outside one stands alone."""
+    before, joined with the later runs that answer it by name (`_joined_by_address`). Where
+    people do use threads, a message outside one stands alone."""
     by_key: dict[tuple[str, str], list[MessageRef]] = defaultdict(list)
     loose: dict[str, list[MessageRef]] = defaultdict(list)
     for o in done(outcomes, "channel_history"):
@@ -279,14 +288,46 @@ def _conversations(outcomes: list[ToolOutcome]) -> list[list[MessageRef]]:
     talks = [sorted(ms, key=lambda m: float(m.ts)) for ms in by_key.values()]
     threaded = {channel for channel, _ in by_key}
     for channel, messages in loose.items():
-        run: list[MessageRef] = []
+        runs: list[list[MessageRef]] = [[]]
         for m in sorted({m.message_id: m for m in messages}.values(), key=lambda m: float(m.ts)):
-            if run and (channel in threaded or m.time - run[-1].time > CONVERSATION_GAP):
-                talks.append(run)
-                run = []
-            run.append(m)
-        talks.append(run)
+            if runs[-1] and (channel in threaded or m.time - runs[-1][-1].time > CONVERSATION_GAP):
+                runs.append([])
+            runs[-1].append(m)
+        talks += runs if channel in threaded else _joined_by_address(runs)
     return sorted(talks, key=lambda t: float(t[0].ts))
+
+
+def _joined_by_address(runs: list[list[MessageRef]]) -> list[list[MessageRef]]:
+    """One channel's runs (in time order) as conversations: a run whose opener names someone
+    ("@neerajt") who spoke within REPLY_WINDOW before it joins the conversation they last spoke
+    in."""
+    conversations: list[list[MessageRef]] = []
+    for run in runs:
+        opener = run[0]
+        answered = next(
+            (
+                talk
+                for talk in sorted(conversations, key=lambda t: t[-1].time, reverse=True)
+                if any(_addresses(opener, m) for m in talk)
+            ),
+            None,
+        )
+        if answered is None:
+            conversations.append(list(run))
+        else:
+            answered.extend(run)
+    return conversations
+
+
+def _addresses(message: MessageRef, earlier: MessageRef) -> bool:
+    """Whether `message` names the author of `earlier` (mentions read "@name", as tools
+    render them), said within REPLY_WINDOW before it by someone else."""
+    return (
+        earlier.user is not None
+        and earlier.user_id != message.user_id
+        and message.time - earlier.time <= REPLY_WINDOW
+        and re.search(rf"@{re.escape(earlier.user)}(?!\w|[.-]\w)", message.text) is not None
+    )
 
 
 def _engagement(thread: list[MessageRef]) -> int:
