@@ -1,6 +1,7 @@
 """The Chroma side: one collection of message texts and embeddings per workspace."""
 
 import re
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final, TypeVar
@@ -55,6 +56,10 @@ CURRENT_GRAPH: dict[str, str | int | None] = {
     "ef_construction": EF_CONSTRUCTION,
     "layout": LIFTED,
 }
+# How stale a search may read the workspace's size (what its words' rarities are weighed
+# against): Chroma counts a collection by reading it, ~100 ms at a million vectors, which was
+# most of a search's time there.
+COUNT_TTL_SECONDS = 60.0
 Scalar = str | int | float | bool
 T = TypeVar("T")
 
@@ -146,6 +151,7 @@ class VectorStore:
         self.client = client
         self.embedding_model = embedding_model
         self._collections: dict[str, Collection] = {}
+        self._counted: dict[str, tuple[float, int]] = {}  # workspace -> (when, count)
 
     def collection(self, workspace_id: str) -> Collection:
         """The workspace's live collection (its newest finished generation), created on first
@@ -234,6 +240,7 @@ class VectorStore:
         """Insert or replace records by id (idempotent)."""
         if not records:
             return
+        self._counted.pop(workspace_id, None)
         self._use(
             workspace_id,
             lambda c: c.upsert(
@@ -247,11 +254,22 @@ class VectorStore:
     def delete(self, workspace_id: str, ids: Sequence[str]) -> None:
         """Remove records by id; ids that are absent are ignored."""
         if ids:
+            self._counted.pop(workspace_id, None)
             self._use(workspace_id, lambda c: c.delete(ids=list(ids)))
 
     def count(self, workspace_id: str) -> int:
         """How many records the workspace's collection holds: messages and passages."""
-        return self._use(workspace_id, lambda c: c.count())
+        count = self._use(workspace_id, lambda c: c.count())
+        self._counted[workspace_id] = (time.monotonic(), count)
+        return count
+
+    def recent_count(self, workspace_id: str) -> int:
+        """`count`, read again only when COUNT_TTL_SECONDS old or after a write through this
+        store: for weighing words, where a few messages more or less change nothing."""
+        counted = self._counted.get(workspace_id)
+        if counted is None or time.monotonic() - counted[0] > COUNT_TTL_SECONDS:
+            return self.count(workspace_id)
+        return counted[1]
 
     def passage_count(self, workspace_id: str) -> int:
         """How many of them are passages of long messages (few: only their ids are read)."""

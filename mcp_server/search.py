@@ -61,7 +61,7 @@ Source = Literal["semantic", "keyword"]  # the rankings fused into a hybrid one
 
 def hybrid_search(stores: Stores, workspace_id: str, args: SearchArgs) -> SearchResult:
     """Messages best matching `args.query` by meaning or by exact words, within the filters."""
-    total = max(stores.vectors.count(workspace_id), 1)  # no pooled connection held
+    total = max(stores.vectors.recent_count(workspace_id), 1)  # no pooled connection held
     similarity, keyword, strategy = _sides(stores, workspace_id, args, "hybrid", total)
     fused = fuse(similarity, keyword)[: args.limit]
     refs = lookup.message_refs(stores, workspace_id, [message_id for message_id, _, _ in fused])
@@ -120,7 +120,7 @@ def _sides(
     `total`, the workspace's message count, is read from Chroma when not given and needed."""
     terms = keyword_terms(args.query) if side != "semantic" else []
     if total is None and terms:
-        total = stores.vectors.count(workspace_id)  # no pooled connection held
+        total = stores.vectors.recent_count(workspace_id)  # no pooled connection held
     with stores.postgres.tenant(workspace_id) as conn:
         filters = Filters(
             channel_ids=lookup.channel_ids(conn, args.channels) if args.channels else [],

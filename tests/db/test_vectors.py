@@ -1,11 +1,14 @@
 """The Chroma side: one collection per workspace, with the graph and the model it was built for."""
 
+import time
+
 import numpy as np
 import pytest
 
 from db import Stores
 from db.errors import EmbedderMismatchError
 from db.vectors import (
+    COUNT_TTL_SECONDS,
     EF_CONSTRUCTION,
     EF_SEARCH,
     LAYOUT_KEY,
@@ -105,3 +108,25 @@ def test_an_older_collection_is_searched_as_wide_as_a_new_one(stores: Stores):
     reread = stores.vectors.client.get_collection(collection_name("TOLDEF"))
     assert opened.configuration["hnsw"]["ef_search"] == EF_SEARCH
     assert reread.configuration["hnsw"]["ef_search"] == EF_SEARCH
+
+
+def test_a_search_reads_the_workspace_size_at_most_a_minute_old(
+    stores: Stores, monkeypatch: pytest.MonkeyPatch
+):
+    """Chroma counts by reading the collection; searches weigh words against a count this
+    store's own writes refresh and another process's writes reach within COUNT_TTL_SECONDS."""
+    vectors = _means(6, seed=4)
+    records = _records(6)
+    stores.vectors.upsert("TCOUNT", records[:3], vectors[:3])
+    assert stores.vectors.recent_count("TCOUNT") == 3
+    stores.vectors.upsert("TCOUNT", records[3:5], vectors[3:5])
+    assert stores.vectors.recent_count("TCOUNT") == 5  # its own write: counted again
+
+    elsewhere = VectorStore(stores.vectors.client, stores.vectors.embedding_model)
+    elsewhere.upsert("TCOUNT", records[5:], vectors[5:])
+    assert stores.vectors.recent_count("TCOUNT") == 5
+    later = time.monotonic() + COUNT_TTL_SECONDS + 1
+    monkeypatch.setattr("db.vectors.time.monotonic", lambda: later)
+    assert stores.vectors.recent_count("TCOUNT") == 6
+    stores.vectors.delete("TCOUNT", [records[0].id])
+    assert stores.vectors.recent_count("TCOUNT") == 5
