@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from db import StoreConfig, Stores
+from db.vectors import to_index
 from ingest.backfill import backfill
 from ingest.export_import import import_export
 from ingest.reconcile import reconcile
@@ -34,7 +35,8 @@ def test_drift_is_found_then_repaired_from_the_export(stores: Stores, tmp_path: 
     originals = stores.vectors.get(TEAM_ID, rewritten)
     collection.delete(ids=lost)
     tampered = ["tampered text", "more tampered text"]
-    collection.update(ids=rewritten, documents=tampered, embeddings=stores.embedder.embed(tampered))
+    tampered_vectors = to_index(collection, stores.embedder.embed(tampered))  # as Chroma holds them
+    collection.update(ids=rewritten, documents=tampered, embeddings=tampered_vectors)
     relabel = stores.vectors.get(TEAM_ID, relabelled)
     collection.update(
         ids=relabelled,
@@ -43,7 +45,7 @@ def test_drift_is_found_then_repaired_from_the_export(stores: Stores, tmp_path: 
     collection.add(
         ids=[f"{TEAM_ID}:C01GENERAL:1.000000"],
         documents=["orphan"],
-        embeddings=[np.ones(384) / 384**0.5],
+        embeddings=to_index(collection, np.ones((1, 384)) / 384**0.5),
     )
 
     found = reconcile(stores, TEAM_ID, dry_run=True)
