@@ -303,19 +303,15 @@ def _joined_by_address(runs: list[list[MessageRef]]) -> list[list[MessageRef]]:
     in."""
     conversations: list[list[MessageRef]] = []
     for run in runs:
-        opener = run[0]
-        answered = next(
-            (
-                talk
-                for talk in sorted(conversations, key=lambda t: t[-1].time, reverse=True)
-                if any(_addresses(opener, m) for m in talk)
-            ),
-            None,
-        )
-        if answered is None:
-            conversations.append(list(run))
+        spoke = [
+            (max(times), n)
+            for n, talk in enumerate(conversations)
+            if (times := [m.time for m in talk if _addresses(run[0], m)])
+        ]
+        if spoke:
+            conversations[max(spoke)[1]].extend(run)
         else:
-            answered.extend(run)
+            conversations.append(list(run))
     return conversations
 
 

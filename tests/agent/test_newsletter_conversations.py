@@ -56,3 +56,13 @@ def test_a_longer_name_that_starts_with_the_speaker_s_is_someone_else():
     tim = [_message(0, "tim", "the map is up", 0)]
     other = [_message(1, "neerajt", "@timabram and @tim.b, see above", 60)]
     assert _texts(_joined_by_address([tim, other])) == _texts([tim, other])
+
+
+def test_a_run_joins_the_conversation_the_named_speaker_last_spoke_in():
+    first = [_message(0, "timabram", "the map is up", 0), _message(1, "amandashih", "nice", 10)]
+    second = [_message(2, "jkim", "where is big bend?", 60), _message(3, "timabram", "west", 70)]
+    thanks = [_message(4, "javier", "@amandashih thanks for sharing", 110)]  # joins the first
+    answer = [_message(5, "neerajt", "@timabram oh, west texas", 150)]
+    assert _texts(_joined_by_address([first, second, thanks, answer])) == _texts(
+        [first + thanks, second + answer]
+    )
