@@ -7,8 +7,10 @@ groups, and the quotes and citations under them stay the ones chosen here."""
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import takewhile
 from urllib.parse import urlparse
 
 import numpy as np
@@ -306,7 +308,7 @@ def _joined_by_address(runs: list[list[MessageRef]]) -> list[list[MessageRef]]:
         spoke = [
             (max(times), n)
             for n, talk in enumerate(conversations)
-            if (times := [m.time for m in talk if _addresses(run[0], m)])
+            if (times := [m.time for m in _recent(talk, run[0]) if _addresses(run[0], m)])
         ]
         if spoke:
             conversations[max(spoke)[1]].extend(run)
@@ -315,13 +317,18 @@ def _joined_by_address(runs: list[list[MessageRef]]) -> list[list[MessageRef]]:
     return conversations
 
 
+def _recent(talk: list[MessageRef], message: MessageRef) -> Iterator[MessageRef]:
+    """The conversation's messages said within REPLY_WINDOW before `message`, newest first
+    (a busy channel's older ones are not read at all)."""
+    return takewhile(lambda m: message.time - m.time <= REPLY_WINDOW, reversed(talk))
+
+
 def _addresses(message: MessageRef, earlier: MessageRef) -> bool:
-    """Whether `message` names the author of `earlier` (mentions read "@name", as tools
-    render them), said within REPLY_WINDOW before it by someone else."""
+    """Whether `message` names the author of `earlier`, someone else (mentions read "@name",
+    as tools render them)."""
     return (
         earlier.user is not None
         and earlier.user_id != message.user_id
-        and message.time - earlier.time <= REPLY_WINDOW
         and re.search(rf"@{re.escape(earlier.user)}(?!\w|[.-]\w)", message.text) is not None
     )
 
