@@ -50,7 +50,7 @@ CONVERSATION_GAP = timedelta(seconds=CONVERSATION_GAP_SECONDS)
 # speaker continues that speaker's conversation, the strongest cue for telling conversations
 # apart in chat (Elsner and Charniak, "Disentangling Chat", Computational Linguistics 2010). So a
 # run of messages whose opener names someone who spoke in the channel within this window joins
-# the latest conversation they spoke in.
+# the conversation they last spoke in.
 REPLY_WINDOW = timedelta(days=1)
 # Each section is known by example sentences, not keywords: a topic goes where its closest
 # example is (MiniLM scores real topics 0.35-0.6 against these, unrelated chatter below 0.3).
